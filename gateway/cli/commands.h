@@ -1,0 +1,21 @@
+// The `switchyard` subcommands. Each adder registers its subcommands on `app`; when one runs, its
+// callback stores the process exit code in `status` (see config/fatal.h for the codes).
+#pragma once
+
+#include <CLI/App.hpp>
+
+#include "config/fatal.h"
+
+namespace sy::gateway::cli {
+
+// `switchyard run [--config FILE]`: validate the configuration (the embedded default when no
+// file is named) and start the switch.
+void add_run_command(CLI::App& app, exit_code& status);
+
+// `switchyard config check FILE`: print every problem in FILE, or `ok`.
+void add_config_commands(CLI::App& app, exit_code& status);
+
+// `switchyard iso8583 decode|encode`: the operators' ISO 8583 tools.
+void add_iso8583_commands(CLI::App& app, exit_code& status);
+
+}  // namespace sy::gateway::cli

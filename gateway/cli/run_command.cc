@@ -1,0 +1,181 @@
+// `switchyard run [--config FILE]`: load and validate the configuration (FILE or the embedded
+// default), print what the switch would serve. The network server arrives with the gateway issue.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "config/embedded_default.h"
+#include "gateway/cli/commands.h"
+#include "gateway/cli/config_context.h"
+
+namespace sy::gateway::cli {
+namespace {
+
+// Development secrets for the embedded default only: an unset SY_DEV_* variable is taken from
+// data/dev-secrets/NAME, created once with 32 random bytes (hex) and mode 0600. A file named
+// with --config never gets this, so production secrets always come from the operator.
+constexpr std::string_view dev_secret_prefix = "SY_DEV_";
+constexpr const char* dev_secret_dir = "data/dev-secrets";
+constexpr std::size_t dev_secret_bytes = 32;
+
+std::optional<std::string> random_hex(std::size_t bytes) {
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  std::string raw(bytes, '\0');
+  if (!urandom.read(raw.data(), static_cast<std::streamsize>(bytes))) return std::nullopt;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    out += hex[u >> 4];
+    out += hex[u & 0xf];
+  }
+  return out;
+}
+
+// Creates `path` with a fresh secret, readable by the owner only; false when it cannot.
+bool create_dev_secret(const std::string& path) {
+  const auto value = random_hex(dev_secret_bytes);
+  if (!value) return false;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return errno == EEXIST;  // another start created it first: use theirs
+  const std::string line = *value + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  return ::close(fd) == 0 && written;
+}
+
+std::optional<std::string> dev_env(std::string_view name) {
+  if (auto value = config::validation_context::process_env(name)) return value;
+  if (!name.starts_with(dev_secret_prefix)) return std::nullopt;
+  std::error_code ec;
+  std::filesystem::create_directories(dev_secret_dir, ec);
+  ::chmod(dev_secret_dir, 0700);
+  const std::string path = std::string(dev_secret_dir) + "/" + std::string(name);
+  if (!std::filesystem::exists(path, ec) && !create_dev_secret(path)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  std::string value;
+  std::getline(in, value);
+  if (value.empty()) return std::nullopt;
+  std::fprintf(stderr, "warning: %.*s is not set; using the development secret in %s\n",
+               static_cast<int>(name.size()), name.data(), path.c_str());
+  return value;
+}
+
+std::string endpoint_text(const config::endpoint& e) {
+  const bool v6 = e.host.find(':') != std::string::npos;
+  return (v6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
+}
+
+void print_merchants(const config::config& c) {
+  std::printf("  merchants     %zu\n", c.merchants.size());
+  for (const auto& m : c.merchants) {
+    std::size_t active = 0;
+    for (const auto& k : m.api_keys) active += k.active ? 1 : 0;
+    std::printf("    %-14s %s, MCC %s, %zu active key%s%s\n", m.id.c_str(), m.name.c_str(),
+                m.mcc.c_str(), active, active == 1 ? "" : "s", m.risk.frozen ? ", FROZEN" : "");
+    for (const auto& k : m.api_keys) {
+      std::printf("      key %s (%s)%s\n", k.id.c_str(),
+                  std::string(k.key_secret.reference()).c_str(), k.active ? "" : " inactive");
+    }
+  }
+}
+
+void print_channels(const config::config& c) {
+  std::printf("  channels      %zu\n", c.channels.size());
+  for (const auto& ch : c.channels) {
+    if (ch.kind == config::channel_kind::http) {
+      std::printf("    %-14s http %s, %lld connection(s), request timeout %lld ms\n", ch.id.c_str(),
+                  ch.base_url.c_str(), static_cast<long long>(ch.connection_count),
+                  static_cast<long long>(ch.request_timeout_ms));
+      continue;
+    }
+    std::string endpoints;
+    for (const auto& e : ch.endpoints)
+      endpoints += (endpoints.empty() ? "" : ", ") + endpoint_text(e);
+    std::printf(
+        "    %-14s iso8583 %s (%s, %s, %s%s), %lld connection(s), request timeout %lld ms\n",
+        ch.id.c_str(), endpoints.c_str(),
+        ch.spec == config::iso8583_spec::iso87 ? "iso87" : "iso93",
+        ch.frame == config::framing::binary2 ? "binary2" : "ascii4",
+        ch.tls.enabled ? "TLS" : "plain TCP", ch.mac_key ? ", MAC" : "",
+        static_cast<long long>(ch.connection_count), static_cast<long long>(ch.request_timeout_ms));
+  }
+}
+
+void print_routes(const config::config& c) {
+  std::printf("  routes        %zu (first match wins)\n", c.routes.size());
+  for (const auto& r : c.routes) {
+    std::string targets;
+    for (const auto& ch : r.channels) targets += (targets.empty() ? "" : ", ") + ch;
+    std::printf("    %-14s -> %s\n", r.id.c_str(), targets.c_str());
+  }
+}
+
+void print_summary(const config::config& c) {
+  std::printf("switchyard: configuration %s is valid\n", c.source_name.c_str());
+  std::printf("  merchant API  https://%s:%u (TLS %s and up)\n",
+              c.listen.merchant_api.address.c_str(), c.listen.merchant_api.port,
+              c.tls.min_version == config::tls_version::tls1_2 ? "1.2" : "1.3");
+  std::printf("  admin         http://%s:%u\n", c.listen.admin.address.c_str(),
+              c.listen.admin.port);
+  if (c.workers.count == 0) {
+    std::printf("  workers       one per core\n");
+  } else {
+    std::printf("  workers       %lld\n", static_cast<long long>(c.workers.count));
+  }
+  std::printf("  store         %s\n", c.storage.path.c_str());
+  print_merchants(c);
+  print_channels(c);
+  print_routes(c);
+  std::printf("  clearing      cutoff %02u:%02u %s, grace %lld s, files in %s\n",
+              c.clearing.cutoff.hour, c.clearing.cutoff.minute, c.clearing.time_zone.c_str(),
+              static_cast<long long>(c.clearing.grace_s), c.clearing.output_dir.c_str());
+  if (c.hsm.backend == config::hsm_backend::soft) {
+    std::printf("  hsm           soft, key store %s, master key %s\n",
+                c.hsm.soft.key_store_path.c_str(),
+                std::string(c.hsm.soft.master_key.reference()).c_str());
+  } else {
+    std::printf("  hsm           pkcs11 %s, PIN %s\n", c.hsm.pkcs11.module_path.c_str(),
+                std::string(c.hsm.pkcs11.pin.reference()).c_str());
+  }
+  std::printf("The network server arrives with the gateway issue; nothing is served yet.\n");
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, exit_code& status) {
+  CLI::App* run = app.add_subcommand("run", "Validate the configuration and start the switch");
+  auto file = std::make_shared<std::string>();
+  run->add_option("--config", *file, "Configuration file (default: the embedded example)");
+  run->callback([file, &status] {
+    config::validation_context context = validation_context();
+    config::load_outcome outcome;
+    if (file->empty()) {
+      context.env = dev_env;
+      outcome =
+          config::load_string(config::embedded_default(), config::embedded_default_name, context);
+    } else {
+      outcome = config::load_file(*file, context);
+    }
+    for (const auto& d : outcome.diagnostics) {
+      std::fprintf(stderr, "%s\n", config::to_string(d).c_str());
+    }
+    if (!outcome.ok()) {
+      std::fprintf(stderr, "%zu configuration error(s); not starting\n",
+                   config::error_count(outcome.diagnostics));
+      status = exit_code::bad_config;
+      return;
+    }
+    print_summary(*outcome.config);
+    status = exit_code::ok;
+  });
+}
+
+}  // namespace sy::gateway::cli
