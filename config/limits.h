@@ -155,4 +155,32 @@ inline constexpr std::int64_t route_weight_max = 10'000;
 inline constexpr std::int64_t clearing_grace_s_max = 12 * 3600;
 inline constexpr std::size_t settlement_column_count_max = 64;
 
+// ---- Store (clearing/store, docs/storage.md) ---------------------------------------------------
+// LMDB's compiled-in MDB_MAXKEYSIZE is 511 bytes; a longer key is refused before it reaches LMDB.
+inline constexpr std::size_t store_key_size_max = 511;
+static_assert(store_key_size_max > config_id_size_max + 1 + idempotency_key_size_max,
+              "an idempotency key (merchant id, separator, key) must fit a store key");
+// A record holds at most a stored merchant response (the body cap) plus the payment state around
+// it; four times the body cap leaves room without letting one record dominate a commit.
+inline constexpr std::size_t store_value_size_max = 4 * http_body_size_max;
+static_assert(store_value_size_max > http_body_size_max);
+// A unit of work is one payment step: idempotency record, payment, event, journal, SAF entry.
+inline constexpr std::size_t store_unit_op_count_max = 16;
+// Group commit: at most this many units in one write transaction. 256 units of ~1 KB keep a
+// transaction well below LMDB's dirty-page limit (131072 pages) even at the value cap.
+inline constexpr std::size_t store_batch_unit_count_max = 256;
+static_assert(store_batch_unit_count_max * store_unit_op_count_max * store_value_size_max <
+                  std::size_t{131072} * 4096,
+              "a full batch must never hit MDB_TXN_FULL");
+// The writer queue: a full queue answers queue_full (503) at once instead of growing.
+inline constexpr std::size_t store_queue_unit_count_max = 4096;
+static_assert(store_batch_unit_count_max <= store_queue_unit_count_max);
+// `switchyard store check` lists at most this many problems (and counts all of them): enough to
+// see a pattern, and a store damaged throughout cannot flood the terminal.
+inline constexpr std::size_t store_check_problem_count_max = 1000;
+// Concurrent read transactions (LMDB's maxreaders, 64 bytes each in the lock file): every worker
+// plus the writer, the admin endpoints and `switchyard store` tools may read at once.
+inline constexpr unsigned store_reader_count_max = 512;
+static_assert(static_cast<std::int64_t>(store_reader_count_max) > worker_count_max + 8);
+
 }  // namespace sy::limits
