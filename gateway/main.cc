@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   sy::exit_code status = sy::exit_code::ok;
   sy::gateway::cli::add_run_command(app, status);
   sy::gateway::cli::add_config_commands(app, status);
+  sy::gateway::cli::add_store_commands(app, status);
   sy::gateway::cli::add_iso8583_commands(app, status);
 
   try {

@@ -15,6 +15,10 @@ void add_run_command(CLI::App& app, exit_code& status);
 // `switchyard config check FILE`: print every problem in FILE, or `ok`.
 void add_config_commands(CLI::App& app, exit_code& status);
 
+// `switchyard store stat|check [--config FILE]`: table sizes and map usage, or a walk verifying
+// every record's checksum, of the store the configuration names.
+void add_store_commands(CLI::App& app, exit_code& status);
+
 // `switchyard iso8583 decode|encode`: the operators' ISO 8583 tools.
 void add_iso8583_commands(CLI::App& app, exit_code& status);
 

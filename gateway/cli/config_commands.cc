@@ -1,28 +1,14 @@
 // `switchyard config check FILE`: every diagnostic of a configuration file, one per line, then
-// `ok` or the error count. Also the CLI's validation context (config_context.h).
+// `ok` or the error count.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
-#include "protocol/card_brand.h"
-#include "protocol/currency.h"
 
 namespace sy::gateway::cli {
-
-config::validation_context validation_context() {
-  config::validation_context context;
-  context.known_currency = [](std::string_view code) {
-    return protocol::find_currency(code).has_value();
-  };
-  context.known_brand = [](std::string_view brand) {
-    return protocol::card_brand_from_string(brand).has_value();
-  };
-  return context;
-}
 
 void add_config_commands(CLI::App& app, exit_code& status) {
   CLI::App* group = app.add_subcommand("config", "Inspect configuration files");

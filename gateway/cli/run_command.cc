@@ -1,72 +1,14 @@
 // `switchyard run [--config FILE]`: load and validate the configuration (FILE or the embedded
 // default), print what the switch would serve. The network server arrives with the gateway issue.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <optional>
 #include <string>
 
-#include "config/embedded_default.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
 
 namespace sy::gateway::cli {
 namespace {
-
-// Development secrets for the embedded default only: an unset SY_DEV_* variable is taken from
-// data/dev-secrets/NAME, created once with 32 random bytes (hex) and mode 0600. A file named
-// with --config never gets this, so production secrets always come from the operator.
-constexpr std::string_view dev_secret_prefix = "SY_DEV_";
-constexpr const char* dev_secret_dir = "data/dev-secrets";
-constexpr std::size_t dev_secret_bytes = 32;
-
-std::optional<std::string> random_hex(std::size_t bytes) {
-  std::ifstream urandom("/dev/urandom", std::ios::binary);
-  std::string raw(bytes, '\0');
-  if (!urandom.read(raw.data(), static_cast<std::streamsize>(bytes))) return std::nullopt;
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : raw) {
-    const auto u = static_cast<unsigned char>(c);
-    out += hex[u >> 4];
-    out += hex[u & 0xf];
-  }
-  return out;
-}
-
-// Creates `path` with a fresh secret, readable by the owner only; false when it cannot.
-bool create_dev_secret(const std::string& path) {
-  const auto value = random_hex(dev_secret_bytes);
-  if (!value) return false;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return errno == EEXIST;  // another start created it first: use theirs
-  const std::string line = *value + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  return ::close(fd) == 0 && written;
-}
-
-std::optional<std::string> dev_env(std::string_view name) {
-  if (auto value = config::validation_context::process_env(name)) return value;
-  if (!name.starts_with(dev_secret_prefix)) return std::nullopt;
-  std::error_code ec;
-  std::filesystem::create_directories(dev_secret_dir, ec);
-  ::chmod(dev_secret_dir, 0700);
-  const std::string path = std::string(dev_secret_dir) + "/" + std::string(name);
-  if (!std::filesystem::exists(path, ec) && !create_dev_secret(path)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  std::string value;
-  std::getline(in, value);
-  if (value.empty()) return std::nullopt;
-  std::fprintf(stderr, "warning: %.*s is not set; using the development secret in %s\n",
-               static_cast<int>(name.size()), name.data(), path.c_str());
-  return value;
-}
 
 std::string endpoint_text(const config::endpoint& e) {
   const bool v6 = e.host.find(':') != std::string::npos;
@@ -155,25 +97,13 @@ void add_run_command(CLI::App& app, exit_code& status) {
   auto file = std::make_shared<std::string>();
   run->add_option("--config", *file, "Configuration file (default: the embedded example)");
   run->callback([file, &status] {
-    config::validation_context context = validation_context();
-    config::load_outcome outcome;
-    if (file->empty()) {
-      context.env = dev_env;
-      outcome =
-          config::load_string(config::embedded_default(), config::embedded_default_name, context);
-    } else {
-      outcome = config::load_file(*file, context);
-    }
-    for (const auto& d : outcome.diagnostics) {
-      std::fprintf(stderr, "%s\n", config::to_string(d).c_str());
-    }
-    if (!outcome.ok()) {
-      std::fprintf(stderr, "%zu configuration error(s); not starting\n",
-                   config::error_count(outcome.diagnostics));
+    const config::snapshot loaded = load_config(*file);
+    if (!loaded) {
+      std::fprintf(stderr, "not starting\n");
       status = exit_code::bad_config;
       return;
     }
-    print_summary(*outcome.config);
+    print_summary(*loaded);
     status = exit_code::ok;
   });
 }

@@ -46,7 +46,8 @@ class temp_file {
 
 }  // namespace
 
-process_result run_process(const std::vector<std::string>& argv, const std::string& input) {
+process_result run_process(const std::vector<std::string>& argv, const std::string& input,
+                           const std::string& cwd) {
   process_result result;
   temp_file in, out, err;
   if (!in.ok() || !out.ok() || !err.ok() || argv.empty()) {
@@ -68,6 +69,7 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
     dup2(in.fd(), STDIN_FILENO);
     dup2(out.fd(), STDOUT_FILENO);
     dup2(err.fd(), STDERR_FILENO);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     execv(args[0], args.data());
     _exit(127);
   }

@@ -13,9 +13,11 @@ struct process_result {
   std::string err;
 };
 
-// Runs `argv` (argv[0] is a path, not looked up in PATH) with `input` on its standard input and
-// waits for it. Fails the calling test (ADD_FAILURE) when the process cannot be started.
-process_result run_process(const std::vector<std::string>& argv, const std::string& input = {});
+// Runs `argv` (argv[0] is a path, not looked up in PATH) with `input` on its standard input, in
+// the directory `cwd` (empty: the test's own), and waits for it. Fails the calling test
+// (ADD_FAILURE) when the process cannot be started.
+process_result run_process(const std::vector<std::string>& argv, const std::string& input = {},
+                           const std::string& cwd = {});
 
 // The `switchyard` binary under test.
 std::string switchyard_binary();

@@ -1,0 +1,321 @@
+// Opening the LMDB environment, checking the layout version, and the copy-out reads.
+#include "clearing/store/environment.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "clearing/store/detail/env_state.h"
+#include "clearing/store/errc.h"
+
+namespace sy::clearing::store {
+namespace {
+
+constexpr std::string_view layout_key = "layout_version";
+constexpr std::uint8_t layout_kind = 1;  // meta record: u32 little-endian layout version
+
+error_code lmdb_error(int rc) noexcept {
+  return make_lmdb_error(rc);
+}
+
+std::string layout_payload() {
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((layout_version >> (8 * i)) & 0xff);
+  return out;
+}
+
+bool valid_key(std::string_view key) noexcept {
+  return !key.empty() && key.size() <= limits::store_key_size_max;
+}
+
+// True when every table but meta is empty: a store that may be given a layout version.
+result<bool> tables_empty(detail::env_state& s, MDB_txn* txn) noexcept {
+  for (const table t : all_tables) {
+    if (t == table::meta) continue;
+    MDB_stat st;
+    if (const int rc = mdb_stat(txn, s.dbi(t), &st)) {
+      return result<bool>(boost::system::in_place_error, lmdb_error(rc));
+    }
+    if (st.ms_entries != 0) return false;
+  }
+  return true;
+}
+
+// Checks the layout version in meta, writing it into a new store. Runs in open's write txn.
+error_code check_layout(detail::env_state& s, MDB_txn* txn) {
+  MDB_val key = detail::to_val(layout_key);
+  MDB_val value;
+  const int rc = mdb_get(txn, s.dbi(table::meta), &key, &value);
+  if (rc == MDB_NOTFOUND) {
+    auto empty = tables_empty(s, txn);
+    if (!empty) return empty.error();
+    if (!*empty) return errc::layout_missing;
+    std::string sealed = seal(table::meta, layout_key, layout_kind, layout_payload());
+    MDB_val data = detail::to_val(sealed);
+    if (const int put_rc = mdb_put(txn, s.dbi(table::meta), &key, &data, 0)) {
+      return lmdb_error(put_rc);
+    }
+    return {};
+  }
+  if (rc != 0) return lmdb_error(rc);
+  auto rec = unseal(table::meta, layout_key, detail::view(value));
+  if (!rec || rec->kind != layout_kind || rec->payload.size() != 4) return errc::corrupt_record;
+  if (rec->payload != layout_payload()) return errc::version_mismatch;
+  return {};
+}
+
+// Opens every table (creating it in a new store) and checks the layout, in one write txn.
+error_code open_tables(detail::env_state& s) {
+  MDB_txn* txn = nullptr;
+  if (const int rc = mdb_txn_begin(s.env, nullptr, 0, &txn)) return lmdb_error(rc);
+  for (const table t : all_tables) {
+    const std::string name(table_name(t));
+    if (const int rc = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &s.dbis[std::size_t(t)])) {
+      mdb_txn_abort(txn);
+      return lmdb_error(rc);
+    }
+  }
+  if (const error_code ec = check_layout(s, txn)) {
+    mdb_txn_abort(txn);
+    return ec;
+  }
+  if (const int rc = mdb_txn_commit(txn)) return lmdb_error(rc);
+  return {};
+}
+
+error_code open_env(detail::env_state& s) {
+  const environment_options& o = s.options;
+  std::error_code fs_error;
+  std::filesystem::create_directories(o.path, fs_error);
+  if (fs_error) return error_code(fs_error);
+  if (const int rc = mdb_env_create(&s.env)) return lmdb_error(rc);
+  int rc = mdb_env_set_maxdbs(s.env, static_cast<MDB_dbi>(table_count));
+  if (rc == 0) rc = mdb_env_set_maxreaders(s.env, limits::store_reader_count_max);
+  if (rc == 0) rc = mdb_env_set_mapsize(s.env, static_cast<std::size_t>(o.map_size_bytes));
+  // MDB_NOTLS: read transactions belong to the pool, not to threads. Default sync: every
+  // commit is fsync'd, the durability the merchant API promises.
+  if (rc == 0) rc = mdb_env_open(s.env, o.path.c_str(), MDB_NOTLS, 0640);
+  if (rc != 0) return lmdb_error(rc);
+  // Free the reader slots of processes that died holding them (a killed `store check`): stale
+  // slots would pin old pages and keep the file growing.
+  int stale_readers = 0;
+  if ((rc = mdb_reader_check(s.env, &stale_readers)) != 0) return lmdb_error(rc);
+  MDB_envinfo info;
+  if ((rc = mdb_env_info(s.env, &info)) != 0) return lmdb_error(rc);
+  s.map_size.store(static_cast<std::int64_t>(info.me_mapsize));
+  return open_tables(s);
+}
+
+}  // namespace
+
+environment_options environment_options::from(const config::storage_settings& settings) {
+  environment_options o;
+  o.path = settings.path;
+  o.map_size_bytes = settings.map_size_bytes;
+  o.map_growth = settings.map_growth;
+  return o;
+}
+
+namespace detail {
+
+env_state& state_of(const environment& env) noexcept {
+  return *env.state_;
+}
+
+env_state::env_state(environment_options opts) : options(std::move(opts)) {
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&resize_lock, &attr);
+  pthread_rwlockattr_destroy(&attr);
+  pool.reserve(limits::store_reader_count_max);
+}
+
+env_state::~env_state() {
+  for (MDB_txn* txn : pool) mdb_txn_abort(txn);
+  if (env != nullptr) mdb_env_close(env);
+  pthread_rwlock_destroy(&resize_lock);
+}
+
+result<MDB_txn*> env_state::begin_read() noexcept {
+  MDB_txn* txn = nullptr;
+  {
+    const std::lock_guard lock(pool_mutex);
+    if (!pool.empty()) {
+      txn = pool.back();
+      pool.pop_back();
+    }
+  }
+  if (txn != nullptr) {
+    if (const int rc = mdb_txn_renew(txn)) {
+      mdb_txn_abort(txn);
+      return lmdb_error(rc);
+    }
+    return txn;
+  }
+  if (const int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn)) return lmdb_error(rc);
+  return txn;
+}
+
+void env_state::end_read(MDB_txn* txn) noexcept {
+  mdb_txn_reset(txn);
+  const std::lock_guard lock(pool_mutex);
+  pool.push_back(txn);  // never reallocates: at most maxreaders transactions exist
+}
+
+error_code env_state::grow_map() noexcept {
+  const std::int64_t current = map_size.load();
+  if (!options.map_growth || current >= options.map_size_max) return errc::map_full;
+  const std::int64_t next = current > options.map_size_max / 2 ? options.map_size_max : 2 * current;
+  pthread_rwlock_wrlock(&resize_lock);
+  {
+    // Pooled transactions were reset, but drop them anyway: none may span a remap.
+    const std::lock_guard lock(pool_mutex);
+    for (MDB_txn* txn : pool) mdb_txn_abort(txn);
+    pool.clear();
+  }
+  const int rc = mdb_env_set_mapsize(env, static_cast<std::size_t>(next));
+  pthread_rwlock_unlock(&resize_lock);
+  if (rc != 0) return lmdb_error(rc);
+  map_size.store(next);
+  map_grown_count.fetch_add(1);
+  warn("store map grown to " + std::to_string(next) + " bytes");
+  return {};
+}
+
+void env_state::warn(std::string_view message) const noexcept {
+  // Messages are the store's own text: table names, numbers and hex keys, nothing to escape.
+  std::string line = R"({"level":"warn","component":"store","message":")";
+  line.append(message);
+  line += "\"}";
+  if (options.log) {
+    options.log(line);
+    return;
+  }
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void env_state::note_corrupt(table t, std::string_view key) noexcept {
+  corrupt_read_count.fetch_add(1);
+  if (corrupt_logged.exchange(true)) return;
+  warn("corrupt record in table " + std::string(table_name(t)) + " key " + hex(key));
+}
+
+namespace {
+
+result<MDB_txn*> lock_and_begin(env_state& state) noexcept {
+  pthread_rwlock_rdlock(&state.resize_lock);
+  return state.begin_read();
+}
+
+}  // namespace
+
+read_scope::read_scope(env_state& state) noexcept : state_(state), txn_(lock_and_begin(state)) {}
+
+read_scope::~read_scope() {
+  if (txn_) state_.end_read(*txn_);
+  pthread_rwlock_unlock(&state_.resize_lock);
+}
+
+std::string hex(std::string_view key) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * key.size());
+  for (const char c : key) {
+    const auto b = static_cast<unsigned char>(c);
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
+}
+
+}  // namespace detail
+
+result<std::unique_ptr<environment>> environment::open(environment_options options) {
+  auto state = std::make_unique<detail::env_state>(std::move(options));
+  if (const error_code ec = open_env(*state)) return ec;
+  return std::unique_ptr<environment>(new environment(std::move(state)));
+}
+
+environment::environment(std::unique_ptr<detail::env_state> state) noexcept
+    : state_(std::move(state)) {}
+
+environment::~environment() = default;
+
+result<record> environment::read(table t, std::string_view key) const {
+  detail::env_state& s = *state_;
+  if (!valid_key(key)) return errc::key_too_large;
+  if (s.options.faults != nullptr && s.options.faults->read_fails()) {
+    return errc::injected_failure;
+  }
+  const detail::read_scope scope(s);
+  auto txn = scope.txn();
+  if (!txn) return txn.error();
+  MDB_val k = detail::to_val(key);
+  MDB_val v;
+  if (const int rc = mdb_get(*txn, s.dbi(t), &k, &v)) {
+    return rc == MDB_NOTFOUND ? error_code(errc::not_found) : lmdb_error(rc);
+  }
+  auto rec = unseal(t, key, detail::view(v));
+  if (!rec) {
+    s.note_corrupt(t, key);
+    return rec.error();
+  }
+  return record{rec->kind, std::string(rec->payload)};
+}
+
+result<std::size_t> environment::scan(table t, const scan_range& range,
+                                      const scan_visitor& visit) const {
+  detail::env_state& s = *state_;
+  if (s.options.faults != nullptr && s.options.faults->read_fails()) {
+    return errc::injected_failure;
+  }
+  const detail::read_scope scope(s);
+  auto txn = scope.txn();
+  if (!txn) return txn.error();
+  MDB_cursor* cursor = nullptr;
+  if (const int rc = mdb_cursor_open(*txn, s.dbi(t), &cursor)) return lmdb_error(rc);
+  const std::string_view start = range.after > range.prefix ? range.after : range.prefix;
+  MDB_val k = detail::to_val(start);
+  MDB_val v;
+  int rc = start.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                         : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && !range.after.empty() && detail::view(k) == range.after) {
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  std::size_t visited = 0;
+  error_code failure;
+  for (; rc == 0 && visited < range.limit; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    const std::string_view key = detail::view(k);
+    if (!key.starts_with(range.prefix)) break;
+    auto rec = unseal(t, key, detail::view(v));
+    if (!rec) {
+      s.note_corrupt(t, key);
+      failure = rec.error();
+      break;
+    }
+    ++visited;
+    if (!visit(key, *rec)) break;
+  }
+  mdb_cursor_close(cursor);
+  if (failure) return failure;
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc);
+  return visited;
+}
+
+std::int64_t environment::map_size_bytes() const noexcept {
+  return state_->map_size.load();
+}
+
+store_counters environment::counters() const noexcept {
+  return {state_->map_full_count.load(), state_->map_grown_count.load(),
+          state_->corrupt_read_count.load()};
+}
+
+const environment_options& environment::options() const noexcept {
+  return state_->options;
+}
+
+}  // namespace sy::clearing::store

@@ -1,0 +1,103 @@
+// The LMDB environment of the book of record: opening and checking the layout, the named
+// tables, and short copy-out reads. Every write goes through the single `writer` (writer.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "clearing/store/envelope.h"
+#include "clearing/store/fault_plan.h"
+#include "clearing/store/table.h"
+#include "config/config.h"
+#include "config/limits.h"
+#include "config/result.h"
+
+namespace sy::clearing::store {
+
+class environment;
+
+namespace detail {
+struct env_state;
+// The environment's LMDB handles, for the store's own writer and inspection code only.
+env_state& state_of(const environment& env) noexcept;
+}  // namespace detail
+
+// The version of the table layouts; stored in the meta table and checked on open. Bump it with
+// every incompatible change to a key or payload layout (docs/storage.md).
+inline constexpr std::uint32_t layout_version = 1;
+
+// Receives one JSON log line (no trailing newline) for each degraded path, e.g. a full map.
+using log_sink = std::function<void(std::string_view line)>;
+
+struct environment_options {
+  std::string path;  // a directory; created when missing
+  std::int64_t map_size_bytes = limits::store_map_size_min;
+  bool map_growth = true;  // on MDB_MAP_FULL, double the map up to map_size_max
+  std::int64_t map_size_max = limits::store_map_size_max;
+  fault_plan* faults = nullptr;  // tests only: injected read and commit failures; not owned
+  log_sink log;                  // empty: warn lines go to stderr
+
+  static environment_options from(const config::storage_settings& settings);
+};
+
+// Monotonic counts of degraded paths (DESIGN.md: every one bumps a counter), for /metrics.
+struct store_counters {
+  std::uint64_t map_full = 0;       // batches failed with map_full
+  std::uint64_t map_grown = 0;      // successful map growths
+  std::uint64_t corrupt_reads = 0;  // reads that found a record failing its envelope check
+};
+
+// What a scan visits: keys that start with `prefix` and sort after `after` (empty: from the
+// first), at most `limit` of them, in key order.
+struct scan_range {
+  std::string_view prefix;
+  std::string_view after;
+  std::size_t limit = 0;
+};
+
+// Called for each record of a scan, inside its read transaction: the views die when it returns.
+// Returns false to stop the scan early.
+using scan_visitor = std::function<bool(std::string_view key, const record_view& record)>;
+
+class environment {
+ public:
+  // Opens (creating when new) the store at options.path and checks its layout version.
+  // Errors: errc::version_mismatch; errc::corrupt_record when the meta record fails its check;
+  // errc::layout_missing when tables hold data but meta has no version; an lmdb_category code
+  // (e.g. MDB_INVALID for a file that is not LMDB, EACCES) or a system error creating the
+  // directory. Thread-safe once opened.
+  static result<std::unique_ptr<environment>> open(environment_options options);
+
+  // Destroy the writer (if any) first.
+  ~environment();
+  environment(const environment&) = delete;
+  environment& operator=(const environment&) = delete;
+
+  // The record under `key` in `t`, copied out of a short read transaction. Errors:
+  // errc::not_found; errc::corrupt_record (logged once at warn with table and key, counted);
+  // errc::key_too_large; errc::injected_failure; an lmdb_category code.
+  result<record> read(table t, std::string_view key) const;
+
+  // Visits the records of `range` in `t` in one short read transaction and returns how many
+  // were visited. Errors: errc::corrupt_record at the first record failing its check (records
+  // before it were visited); errc::injected_failure; an lmdb_category code.
+  result<std::size_t> scan(table t, const scan_range& range, const scan_visitor& visit) const;
+
+  // The current map size in bytes (grows when options.map_growth is set).
+  std::int64_t map_size_bytes() const noexcept;
+  store_counters counters() const noexcept;
+  const environment_options& options() const noexcept;
+
+ private:
+  friend detail::env_state& detail::state_of(const environment& env) noexcept;
+
+  explicit environment(std::unique_ptr<detail::env_state> state) noexcept;
+
+  std::unique_ptr<detail::env_state> state_;
+};
+
+}  // namespace sy::clearing::store

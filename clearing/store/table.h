@@ -1,0 +1,35 @@
+// The named tables of the book of record. The numeric values are part of the on-disk layout
+// (each record's checksum covers its table's number), so they never change.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace sy::clearing::store {
+
+enum class table : std::uint8_t {
+  meta = 0,         // layout version and store-wide facts
+  payments = 1,     // payment id -> payment state
+  events = 2,       // payment id + sequence -> event
+  idempotency = 3,  // merchant + idempotency key -> fingerprint, state, stored response, expiry
+  journal = 4,      // business date + sequence -> journal entry (read by clearing at cutoff)
+  saf = 5,          // store-and-forward queue: reversals waiting for their bank
+  nonces = 6,       // merchant + request nonce -> expiry (replay protection)
+  batches = 7,      // clearing batch records
+};
+
+inline constexpr std::size_t table_count = 8;
+
+inline constexpr std::array<table, table_count> all_tables{
+    table::meta,    table::payments, table::events, table::idempotency,
+    table::journal, table::saf,      table::nonces, table::batches};
+
+// The LMDB database name of a table; also how tools and logs name it.
+constexpr std::string_view table_name(table t) noexcept {
+  constexpr std::array<std::string_view, table_count> names{
+      "meta", "payments", "events", "idempotency", "journal", "saf", "nonces", "batches"};
+  return names[static_cast<std::size_t>(t)];
+}
+
+}  // namespace sy::clearing::store
