@@ -932,7 +932,9 @@ class loader {
       const auto* w = node.as_integer();
       if (w == nullptr || w->get() < 0 || w->get() > limits::route_weight_max) {
         out_.error(node, path,
-                   (w == nullptr ? found(node) : std::to_string(w->get()) + " is") +
+                   (w == nullptr
+                        ? found(node)
+                        : detail::mask_digit_runs(std::to_string(w->get())) + " is out of range") +
                        ", expected an integer 0 to " + std::to_string(limits::route_weight_max));
       } else {
         rt.weights.push_back(w->get());

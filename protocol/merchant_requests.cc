@@ -353,7 +353,7 @@ parsed<create_payment_request> read_create_payment(const fields& f) {
     }
     request.capture = capture->get_bool();
   }
-  auto description = read_optional_text(f, "description", {limits::description_size_max});
+  auto description = read_optional_text(f, "description", {limits::description_size_max, true});
   if (!description) return description.error();
   request.description = std::move(*description);
   auto metadata = read_metadata(f);

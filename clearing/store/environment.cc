@@ -8,6 +8,7 @@
 
 #include "clearing/store/detail/env_state.h"
 #include "clearing/store/errc.h"
+#include "config/assert.h"
 
 namespace sy::clearing::store {
 namespace {
@@ -206,7 +207,9 @@ void env_state::note_corrupt(table t, std::string_view key) noexcept {
 namespace {
 
 result<MDB_txn*> lock_and_begin(env_state& state) noexcept {
-  pthread_rwlock_rdlock(&state.resize_lock);
+  // Fails only on a reader-count overflow or a recursive hold (a store call from inside a scan
+  // visitor), both bugs; going on would unlock a lock this thread never took.
+  SY_VERIFY(pthread_rwlock_rdlock(&state.resize_lock) == 0);
   return state.begin_read();
 }
 

@@ -60,7 +60,8 @@ struct scan_range {
 };
 
 // Called for each record of a scan, inside its read transaction: the views die when it returns.
-// Returns false to stop the scan early.
+// Returns false to stop the scan early. It must not call the store (read, scan, check, stat):
+// the scan holds the map's resize lock, and a nested hold can deadlock against a growth.
 using scan_visitor = std::function<bool(std::string_view key, const record_view& record)>;
 
 class environment {

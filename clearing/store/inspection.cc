@@ -1,6 +1,7 @@
 // The store's check and stat walks and their printable reports.
 #include "clearing/store/inspection.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "clearing/store/detail/env_state.h"
@@ -35,7 +36,8 @@ error_code check_table(detail::env_state& s, MDB_txn* txn, table t, check_report
 std::string line(const char* format, auto... args) {
   char buf[160];
   const int n = std::snprintf(buf, sizeof buf, format, args...);
-  return std::string(buf, n < 0 ? 0 : static_cast<std::size_t>(n));
+  // snprintf returns the length it wanted; a longer line is cut, never read past the buffer.
+  return std::string(buf, std::min(n < 0 ? 0 : static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
 unsigned long long ull(std::uint64_t v) {

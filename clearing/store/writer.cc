@@ -81,6 +81,8 @@ writer::~writer() {
 }
 
 result<void> writer::submit(unit_of_work unit, executor ex, completion_handler handler) {
+  // A caller bug, caught here rather than as a crash on the writer thread later.
+  SY_VERIFY(ex.post != nullptr && handler != nullptr);
   if (const error_code ec = validate(unit)) return ec;
   bool notify = false;
   {

@@ -60,10 +60,13 @@ std::string mask_digit_runs(std::string_view text) {
 }
 
 std::string quote(std::string_view value) {
-  const bool cut = value.size() > limits::config_quoted_value_size_max;
-  if (cut) value = value.substr(0, limits::config_quoted_value_size_max);
+  // Mask before cutting: a card number straddling the cut would otherwise be too short a run
+  // of digits to be recognised, and would be shown in part.
+  std::string masked = mask_digit_runs(value);
+  const bool cut = masked.size() > limits::config_quoted_value_size_max;
+  if (cut) masked.resize(limits::config_quoted_value_size_max);
   std::string out = "\"";
-  for (const char c : value) {
+  for (const char c : masked) {
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -78,7 +81,7 @@ std::string quote(std::string_view value) {
     }
   }
   out += cut ? "...\"" : "\"";
-  return mask_digit_runs(out);
+  return out;
 }
 
 std::string key_segment(std::string_view key) {

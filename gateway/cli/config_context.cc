@@ -2,17 +2,18 @@
 // loaded with its diagnostics printed (config_context.h).
 #include "gateway/cli/config_context.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string_view>
 
+#include "clearing/business_date.h"
 #include "config/embedded_default.h"
 #include "protocol/card_brand.h"
 #include "protocol/currency.h"
@@ -41,15 +42,24 @@ std::optional<std::string> random_hex(std::size_t bytes) {
   return out;
 }
 
-// Creates `path` with a fresh secret, readable by the owner only; false when it cannot.
+// Creates `path` with a fresh secret, readable by the owner only; false when it cannot. The
+// secret is written to a private temporary file first and then linked into place, so a second
+// process starting at the same moment sees either no file or the whole secret, never a part.
 bool create_dev_secret(const std::string& path) {
   const auto value = random_hex(dev_secret_bytes);
   if (!value) return false;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return errno == EEXIST;  // another start created it first: use theirs
+  std::string temp = path + ".XXXXXX";
+  const int fd = ::mkstemp(temp.data());  // mode 0600
+  if (fd < 0) return false;
   const std::string line = *value + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  return ::close(fd) == 0 && written;
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                       ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
+  // link() fails with EEXIST when another start won the race: use theirs.
+  const bool placed =
+      written && closed && (::link(temp.c_str(), path.c_str()) == 0 || errno == EEXIST);
+  ::unlink(temp.c_str());
+  return placed;
 }
 
 std::optional<std::string> dev_env(std::string_view name) {
@@ -73,6 +83,10 @@ std::optional<std::string> dev_env(std::string_view name) {
 
 config::validation_context validation_context() {
   config::validation_context context;
+  // The zone must be one the business calendar can load, not merely a file under zoneinfo.
+  context.known_time_zone = [](std::string_view zone) {
+    return clearing::business_calendar::make({}, zone).has_value();
+  };
   context.known_currency = [](std::string_view code) {
     return protocol::find_currency(code).has_value();
   };

@@ -24,9 +24,11 @@ std::unique_ptr<store::environment> open_store(const std::string& file, exit_cod
     status = exit_code::bad_config;
     return nullptr;
   }
-  // Opening creates a missing store; an inspection must not, so a wrong path is an error.
+  // Opening creates a missing store; an inspection must not, so a path without LMDB's data file
+  // is an error.
   std::error_code ec;
-  if (!std::filesystem::is_directory(loaded->storage.path, ec)) {
+  if (!std::filesystem::is_regular_file(std::filesystem::path(loaded->storage.path) / "data.mdb",
+                                        ec)) {
     std::fprintf(stderr, "error: no store at %s\n", loaded->storage.path.c_str());
     status = exit_code::store_unavailable;
     return nullptr;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "clearing/store/detail/env_state.h"
 #include "clearing/store/errc.h"
 #include "store_test_support.h"
 
@@ -31,6 +32,18 @@ TEST(StoreEnvironment, OpensANewStoreAndReopensIt) {
   }
   auto again = environment::open(options_for(dir));
   EXPECT_TRUE(again.has_value()) << again.error().message();
+}
+
+// The durability promise (specs/merchant-api.md) rests on LMDB syncing every commit; a crash
+// test cannot see a missing fsync (the page cache outlives a killed process), so the flags are
+// checked directly.
+TEST(StoreEnvironment, SyncsEveryCommit) {
+  temp_dir dir;
+  auto env = environment::open(options_for(dir));
+  ASSERT_TRUE(env.has_value()) << env.error().message();
+  unsigned flags = 0;
+  ASSERT_EQ(mdb_env_get_flags(detail::state_of(**env).env, &flags), 0);
+  EXPECT_EQ(flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC | MDB_WRITEMAP), 0u);
 }
 
 TEST(StoreEnvironment, CreatesAMissingDirectory) {

@@ -21,6 +21,12 @@ TEST(ConfigSyntax, QuotesEscapesTruncatesAndMasks) {
   EXPECT_EQ(quote("4111111111111111"), "\"411111******1111\"");
 }
 
+TEST(ConfigSyntax, QuoteMasksACardNumberThatStraddlesTheCut) {
+  const std::string quoted = quote(std::string(53, 'x') + "4111111111111111");
+  EXPECT_EQ(quoted.find("41111111111"), std::string::npos) << quoted;
+  EXPECT_EQ(quoted, "\"" + std::string(53, 'x') + "411111*****...\"");
+}
+
 TEST(ConfigSyntax, KeySegmentsAreBareOrQuoted) {
   EXPECT_EQ(key_segment("timeout_ms"), "timeout_ms");
   EXPECT_EQ(key_segment("a b"), "\"a b\"");

@@ -113,5 +113,12 @@ TEST_F(StoreCli, AMissingStoreIsAnErrorAndIsNotCreated) {
   EXPECT_FALSE(fs::exists(store_path()));
 }
 
+TEST_F(StoreCli, AnEmptyDirectoryIsNotTurnedIntoAStore) {
+  fs::create_directories(store_path());
+  const auto r = switchyard("stat");
+  EXPECT_EQ(r.exit_code, code(exit_code::store_unavailable)) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(store_path() / "data.mdb"));
+}
+
 }  // namespace
 }  // namespace sy::testing

@@ -259,14 +259,24 @@ TEST(MerchantRequests, ExpiryIsCheckedForFormatOnly) {
 }
 
 TEST(MerchantRequests, CvcIsThreeOrFourDigitsAndNeverEchoed) {
-  for (const char* cvc : {"12", "12345", "12a", ""}) {
+  for (const std::string cvc : {"97", "97531", "97a", ""}) {
     const auto parsed =
         parse_create_payment(edited([&](json::object& body) { card_of(body)["cvc"] = cvc; }));
     expect_error(parsed, api_errc::invalid_cvc, "payment_method.card.cvc");
+    if (!cvc.empty() && !parsed) {
+      EXPECT_EQ(to_json(parsed.error()).find(cvc), std::string::npos) << to_json(parsed.error());
+    }
   }
   EXPECT_TRUE(parse_create_payment(edited([](json::object& body) {
                 card_of(body)["cvc"] = "1234";
               })).has_value());
+}
+
+TEST(MerchantRequests, AnEmptyDescriptionIsAccepted) {
+  const auto parsed =
+      parse_create_payment(edited([](json::object& body) { body["description"] = ""; }));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->description, "");
 }
 
 TEST(MerchantRequests, TextBounds) {
