@@ -9,6 +9,7 @@
 
 #include "config/assert.h"
 #include "config/limits.h"
+#include "protocol/enum_names.h"
 
 namespace sy::clearing {
 namespace {
@@ -19,14 +20,8 @@ constexpr std::array<std::string_view, 6> event_type_names{"authorization", "sal
                                                            "void",          "refund", "reversal"};
 constexpr std::array<std::string_view, 3> event_result_names{"approved", "declined", "failed"};
 
-template <class Enum, std::size_t N>
-std::optional<Enum> find_name(const std::array<std::string_view, N>& names,
-                              std::string_view name) noexcept {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == name) return static_cast<Enum>(i);
-  }
-  return std::nullopt;
-}
+using protocol::find_name;
+using protocol::name_of;
 
 // Cheap, always on: a payment that breaks these would clear or refund money that is not there.
 // Every amount is at most limits::amount_minor_max, so the sum cannot overflow.
@@ -192,13 +187,11 @@ struct refund_outcome_applier {
 }  // namespace
 
 std::string_view to_string(event_type type) noexcept {
-  const auto i = static_cast<std::size_t>(type);
-  return i < event_type_names.size() ? event_type_names[i] : std::string_view{};
+  return name_of(event_type_names, type);
 }
 
 std::string_view to_string(event_result result) noexcept {
-  const auto i = static_cast<std::size_t>(result);
-  return i < event_result_names.size() ? event_result_names[i] : std::string_view{};
+  return name_of(event_result_names, result);
 }
 
 std::optional<event_type> event_type_from_string(std::string_view name) noexcept {

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "protocol/enum_names.h"
+
 namespace sy::protocol {
 namespace {
 
@@ -40,21 +42,6 @@ constexpr std::array response_codes{
     response_code_entry{"91", decline::issuer_unavailable},
     response_code_entry{"96", decline::system_malfunction},
 };
-
-template <class Enum, std::size_t N>
-std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) noexcept {
-  const auto index = static_cast<std::size_t>(value);
-  return index < N ? names[index] : std::string_view{};
-}
-
-template <class Enum, std::size_t N>
-std::optional<Enum> find_name(const std::array<std::string_view, N>& names,
-                              std::string_view name) noexcept {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == name) return static_cast<Enum>(i);
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
