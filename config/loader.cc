@@ -20,6 +20,7 @@
 #include "config/detail/reader.h"
 #include "config/detail/syntax.h"
 #include "config/limits.h"
+#include "config/redact.h"
 
 namespace sy::config {
 namespace {
@@ -58,7 +59,7 @@ std::string found(const toml::node& node, bool redact = false) {
   if (redact) return "found " + type_name(node.type());
   if (const auto* s = node.as_string()) return quote(s->get()) + " is a string";
   if (const auto* i = node.as_integer()) {
-    return detail::mask_digit_runs(std::to_string(i->get())) + " is an integer";
+    return mask_digit_runs(std::to_string(i->get())) + " is an integer";
   }
   if (const auto* b = node.as_boolean())
     return (b->get() ? "true" : "false") + std::string(" is a boolean");
@@ -169,7 +170,7 @@ class table_reader {
       return std::nullopt;
     }
     const std::int64_t value = i->get();
-    const std::string shown = detail::mask_digit_runs(std::to_string(value));
+    const std::string shown = mask_digit_runs(std::to_string(value));
     if (value < min) {
       out_.error(*node, path_of(key), shown + " is below the minimum " + std::to_string(min));
       return std::nullopt;
@@ -472,7 +473,7 @@ class loader {
                      " characters");
       return std::nullopt;
     }
-    const std::string reference = "file:" + detail::mask_digit_runs(file);
+    const std::string reference = "file:" + mask_digit_runs(file);
     std::error_code ec;
     // A FIFO or device would block or never end: only regular files hold secrets.
     if (!std::filesystem::is_regular_file(std::filesystem::path(file), ec)) {
@@ -541,7 +542,7 @@ class loader {
         out_.error(node, path, found(node) + ", expected an amount in minor units");
       } else if (i->get() < 1 || i->get() > limits::amount_minor_max) {
         out_.error(node, path,
-                   detail::mask_digit_runs(std::to_string(i->get())) + " is outside 1 to " +
+                   mask_digit_runs(std::to_string(i->get())) + " is outside 1 to " +
                        std::to_string(limits::amount_minor_max));
       } else {
         out.push_back({std::string(code.str()), i->get()});
@@ -932,9 +933,8 @@ class loader {
       const auto* w = node.as_integer();
       if (w == nullptr || w->get() < 0 || w->get() > limits::route_weight_max) {
         out_.error(node, path,
-                   (w == nullptr
-                        ? found(node)
-                        : detail::mask_digit_runs(std::to_string(w->get())) + " is out of range") +
+                   (w == nullptr ? found(node)
+                                 : mask_digit_runs(std::to_string(w->get())) + " is out of range") +
                        ", expected an integer 0 to " + std::to_string(limits::route_weight_max));
       } else {
         rt.weights.push_back(w->get());
@@ -1049,7 +1049,7 @@ load_outcome load_string(std::string_view text, std::string_view name,
     root = toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {
     out.at(severity::error, e.source(), "",
-           "TOML syntax error: " + detail::mask_digit_runs(e.description()));
+           "TOML syntax error: " + mask_digit_runs(e.description()));
     return {nullptr, out.take()};
   }
   loader l(context, out);

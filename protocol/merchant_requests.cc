@@ -9,6 +9,7 @@
 #include <initializer_list>
 
 #include "config/limits.h"
+#include "config/redact.h"
 #include "protocol/detail/json_reader.h"
 #include "protocol/detail/json_writer.h"
 #include "protocol/pan.h"
@@ -24,7 +25,7 @@ using parsed = result<T, api_error>;
 std::string join_path(std::string_view prefix, std::string_view key) {
   std::string path(prefix);
   if (!path.empty()) path += '.';
-  path += detail::redact_digits(key);
+  path += mask_digit_runs(key);
   return path;
 }
 
@@ -481,7 +482,7 @@ bool utf8_valid(std::string_view text) {
 }
 
 api_error query_error(api_errc code, std::string_view name, std::string_view what) {
-  std::string param = detail::redact_digits(name);
+  std::string param = mask_digit_runs(name);
   std::string message = param;
   message += ' ';
   message += what;

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "config/limits.h"
+#include "config/redact.h"
 
 namespace sy::config::detail {
 namespace {
@@ -39,25 +40,6 @@ bool is_ipv6_literal(std::string_view text) noexcept {
 }
 
 }  // namespace
-
-std::string mask_digit_runs(std::string_view text) {
-  std::string out(text);
-  std::size_t i = 0;
-  while (i < out.size()) {
-    if (!is_digit(out[i])) {
-      ++i;
-      continue;
-    }
-    std::size_t end = i;
-    while (end < out.size() && is_digit(out[end])) ++end;
-    if (end - i >= limits::pan_digits_min) {
-      std::fill(out.begin() + static_cast<std::ptrdiff_t>(i + limits::pan_bin_digits),
-                out.begin() + static_cast<std::ptrdiff_t>(end - limits::pan_last_digits), '*');
-    }
-    i = end;
-  }
-  return out;
-}
 
 std::string quote(std::string_view value) {
   // Mask before cutting: a card number straddling the cut would otherwise be too short a run

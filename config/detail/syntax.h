@@ -10,9 +10,6 @@
 
 namespace sy::config::detail {
 
-// Every run of 12 or more digits (a possible card number) becomes first 6, '*'s, last 4.
-std::string mask_digit_runs(std::string_view text);
-
 // `"value"` with control characters escaped, cut at limits::config_quoted_value_size_max and
 // digit runs masked: the only form in which a string from the file reaches a diagnostic.
 std::string quote(std::string_view value);

@@ -8,7 +8,7 @@
 #include <boost/json/value_stack.hpp>
 
 #include "config/limits.h"
-#include "protocol/pan.h"
+#include "config/redact.h"
 
 namespace sy::protocol::detail {
 namespace {
@@ -143,10 +143,10 @@ class strict_handler {
     for (std::size_t level = 1; level < depth_; ++level) {
       const std::size_t inner_start = object_starts_[level];
       if (inner_start == 0 || inner_start <= object_starts_[level - 1]) continue;
-      path += redact_digits(key_at(inner_start - 1));
+      path += mask_digit_runs(key_at(inner_start - 1));
       path += '.';
     }
-    path += redact_digits(key);
+    path += mask_digit_runs(key);
     return path;
   }
 
@@ -199,26 +199,6 @@ std::optional<api_error> json_document::parse(std::string_view text) {
   }
   root_ = parser.handler().release();
   return std::nullopt;
-}
-
-std::string redact_digits(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  std::size_t i = 0;
-  while (i < key.size()) {
-    std::size_t run = i;
-    while (run < key.size() && key[run] >= '0' && key[run] <= '9') ++run;
-    if (run - i >= limits::pan_digits_min) {
-      out += mask_pan(key.substr(i, run - i));
-      i = run;
-    } else if (run > i) {
-      out.append(key.substr(i, run - i));
-      i = run;
-    } else {
-      out += key[i++];
-    }
-  }
-  return out;
 }
 
 }  // namespace sy::protocol::detail

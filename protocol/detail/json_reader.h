@@ -36,8 +36,4 @@ class json_document {
   boost::json::value root_ = boost::json::value(boost::json::storage_ptr(&resource_));
 };
 
-// `key` fit to be shown in `param` or a message: every run of 12 or more digits (a PAN someone
-// sent as a key) is masked as mask_pan would.
-std::string redact_digits(std::string_view key);
-
 }  // namespace sy::protocol::detail
