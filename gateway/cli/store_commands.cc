@@ -43,6 +43,22 @@ std::unique_ptr<store::environment> open_store(const std::string& file, exit_cod
   return std::move(*env);
 }
 
+// Opens the store, runs `inspect` on it and prints its report; `verdict` turns the report into
+// the exit code. Sets `status` in every case.
+template <class Inspect, class Verdict>
+void report_on_store(const std::string& file, exit_code& status, Inspect inspect, Verdict verdict) {
+  const auto env = open_store(file, status);
+  if (!env) return;
+  const auto report = inspect(*env);
+  if (!report) {
+    std::fprintf(stderr, "error: %s\n", report.error().message().c_str());
+    status = exit_code::store_unavailable;
+    return;
+  }
+  std::printf("%s", store::to_string(*report).c_str());
+  status = verdict(*report);
+}
+
 }  // namespace
 
 void add_store_commands(CLI::App& app, exit_code& status) {
@@ -53,30 +69,15 @@ void add_store_commands(CLI::App& app, exit_code& status) {
 
   group->add_subcommand("stat", "Entries and pages per table, map and reader usage")
       ->callback([file, &status] {
-        const auto env = open_store(*file, status);
-        if (!env) return;
-        const auto report = store::stat(*env);
-        if (!report) {
-          std::fprintf(stderr, "error: %s\n", report.error().message().c_str());
-          status = exit_code::store_unavailable;
-          return;
-        }
-        std::printf("%s", store::to_string(*report).c_str());
-        status = exit_code::ok;
+        report_on_store(*file, status, store::stat,
+                        [](const store::stat_report&) { return exit_code::ok; });
       });
 
   group->add_subcommand("check", "Verify every record's checksum in every table")
       ->callback([file, &status] {
-        const auto env = open_store(*file, status);
-        if (!env) return;
-        const auto report = store::check(*env);
-        if (!report) {
-          std::fprintf(stderr, "error: %s\n", report.error().message().c_str());
-          status = exit_code::store_unavailable;
-          return;
-        }
-        std::printf("%s", store::to_string(*report).c_str());
-        status = report->ok() ? exit_code::ok : exit_code::store_corrupt;
+        report_on_store(*file, status, store::check, [](const store::check_report& report) {
+          return report.ok() ? exit_code::ok : exit_code::store_corrupt;
+        });
       });
 }
 
