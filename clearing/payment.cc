@@ -1,6 +1,6 @@
-// The payment state machine: each transition checks the status first, then the amount, and
-// verifies the money invariants (refunded + refund pending <= captured <= amount) on the state it
-// returns.
+// The payment state machine: each transition checks the status first, then whether a capture or
+// void is in flight, then the amount, and verifies the money invariants (refunded + refund pending
+// <= captured <= amount, a pending change within the authorization) on the state it returns.
 #include "clearing/payment.h"
 
 #include <array>
@@ -19,6 +19,7 @@ using protocol::payment_status;
 constexpr std::array<std::string_view, 6> event_type_names{"authorization", "sale",   "capture",
                                                            "void",          "refund", "reversal"};
 constexpr std::array<std::string_view, 3> event_result_names{"approved", "declined", "failed"};
+constexpr std::array<std::string_view, 2> change_kind_names{"capture", "void"};
 
 using protocol::find_name;
 using protocol::name_of;
@@ -31,6 +32,13 @@ void verify_amounts(const payment_record& record) {
   SY_VERIFY(p.amount_refunded >= 0 && record.amount_refund_pending >= 0);
   SY_VERIFY(p.amount_refunded + record.amount_refund_pending <= p.amount_captured);
   SY_VERIFY(p.amount_captured <= p.amount.amount);
+  if (record.change) {
+    // Only an authorized payment has a change in flight, and it moves at most what is authorized.
+    const pending_change& change = *record.change;
+    SY_VERIFY(p.status == payment_status::authorized);
+    SY_VERIFY(change.amount > 0 && change.amount <= p.amount.amount);
+    SY_VERIFY(change.kind == change_kind::capture || change.amount == p.amount.amount);
+  }
 }
 
 // A refund taking an outcome must be one of `payment`'s, covered by its reservation.
@@ -45,14 +53,23 @@ refusal refused(refusal_code code, operation op, const payment_record& payment,
   return refusal{code, op, payment.resource.status, amount_max};
 }
 
+// DE 37 and DE 11 of the request an event answers: clearing files and reconciliation match the
+// bank's rows by them.
+struct request_ids {
+  const std::optional<std::string>& rrn;
+  const std::optional<std::string>& stan;
+};
+
 // The event every transition of `payment` starts from; the caller fills in the rest.
 payment_event make_event(const payment_record& payment, event_type type, std::int64_t amount,
-                         const event_stamp& stamp) {
+                         request_ids request, const event_stamp& stamp) {
   payment_event event;
   event.id = stamp.id;
   event.payment_id = payment.resource.id;
   event.type = type;
   event.amount = protocol::money{amount, payment.resource.amount.currency};
+  event.rrn = request.rrn;
+  event.stan = request.stan;
   event.time = stamp.time;
   event.business_date = stamp.business_date;
   return event;
@@ -73,6 +90,9 @@ struct outcome_applier {
   const payment_record& payment;
   const event_stamp& stamp;
 
+  // A reversal of the first request carries that request's RRN and STAN too.
+  request_ids request() const { return {payment.resource.rrn, payment.stan}; }
+
   payment_transition operator()(const channel_approved& a) const {
     payment_record next = payment;
     auto& r = next.resource;
@@ -80,7 +100,7 @@ struct outcome_applier {
     if (payment.capture) r.amount_captured = r.amount.amount;
     r.authorization_code = a.authorization_code;
     r.response_code = a.response_code;
-    auto event = make_event(payment, attempt_type(payment), r.amount.amount, stamp);
+    auto event = make_event(payment, attempt_type(payment), r.amount.amount, request(), stamp);
     event.authorization_code = a.authorization_code;
     event.response_code = a.response_code;
     return finish(std::move(next), std::move(event), stamp);
@@ -111,7 +131,7 @@ struct outcome_applier {
     r.status = status;
     r.decline_code = code;
     r.response_code = response_code;
-    auto event = make_event(payment, type, r.amount.amount, stamp);
+    auto event = make_event(payment, type, r.amount.amount, request(), stamp);
     event.result = result;
     event.decline_code = code;
     event.response_code = response_code;
@@ -169,7 +189,8 @@ struct refund_outcome_applier {
   std::int64_t amount() const { return refund.resource.amount.amount; }
 
   payment_event refund_event(event_type type, event_result result) const {
-    auto event = make_event(payment, type, amount(), stamp);
+    // A refund's events, its reversal too, carry the refund's own request ids, not the payment's.
+    auto event = make_event(payment, type, amount(), {refund.rrn, refund.stan}, stamp);
     event.refund_id = refund.resource.id;
     event.result = result;
     return event;
@@ -181,6 +202,102 @@ struct refund_outcome_applier {
     auto transition = finish(std::move(next), std::move(event), stamp);
     return refund_transition{std::move(transition.payment), std::move(done),
                              std::move(transition.event)};
+  }
+};
+
+// The checks every change begins with: the status first, then the change in flight.
+std::optional<refusal> refuse_change(const payment_record& payment, operation op) {
+  if (payment.resource.status != payment_status::authorized) {
+    return refused(refusal_code::invalid_state, op, payment);
+  }
+  if (payment.change) return refused(refusal_code::change_pending, op, payment);
+  return std::nullopt;
+}
+
+// Nothing has happened at the channel yet: the resource, updated_at included, is unchanged.
+payment_record with_change(const payment_record& payment, change_kind kind, std::int64_t amount) {
+  payment_record next = payment;
+  next.change = pending_change{kind, amount, std::nullopt, std::nullopt};
+  verify_amounts(next);
+  return next;
+}
+
+// Completes the payment's pending capture or void. The resource's response_code and decline_code
+// keep describing the payment's first request: the change's own codes go on its event only, so a
+// payment still authorized after a declined capture shows no decline (the API documents
+// decline_code for declined or failed payments), and a captured one keeps its authorization's
+// DE 39 and authorization code.
+struct change_outcome_applier {
+  const payment_record& payment;
+  const pending_change& change;
+  const event_stamp& stamp;
+
+  // A 0230 or 0410 often carries no DE 38: the change completes the authorization, whose code
+  // clearing then presents with it.
+  payment_transition operator()(const channel_approved& a) const {
+    auto event = change_event(attempt_type(), event_result::approved);
+    event.authorization_code =
+        a.authorization_code.empty() ? payment.resource.authorization_code : a.authorization_code;
+    event.response_code = a.response_code;
+    return completed(std::move(event));
+  }
+
+  payment_transition operator()(const channel_declined& d) const {
+    auto event = change_event(attempt_type(), event_result::declined);
+    event.decline_code = d.code;
+    event.response_code = d.response_code;
+    return stays_authorized(std::move(event));
+  }
+
+  payment_transition operator()(const channel_failed& f) const {
+    auto event = change_event(attempt_type(), event_result::failed);
+    event.decline_code = f.code;
+    return stays_authorized(std::move(event));
+  }
+
+  // A capture's 0220 is reversed by store-and-forward, so the authorization stands as it was. A
+  // void is itself a 0400 that store-and-forward repeats as 0420 until the bank acknowledges it,
+  // so the book releases the authorization at once, with no answer to show.
+  payment_transition operator()(const channel_timed_out&) const {
+    if (change.kind == change_kind::void_) {
+      return completed(change_event(event_type::void_, event_result::approved));
+    }
+    auto event = change_event(event_type::reversal, event_result::approved);
+    event.decline_code = protocol::decline::issuer_unavailable;
+    return stays_authorized(std::move(event));
+  }
+
+  event_type attempt_type() const {
+    return change.kind == change_kind::capture ? event_type::capture : event_type::void_;
+  }
+
+  // A void event's amount is what it releases, the whole authorization; a capture's, or its
+  // reversal's, is the amount the capture asked for.
+  payment_event change_event(event_type type, event_result result) const {
+    const std::int64_t amount =
+        change.kind == change_kind::void_ ? payment.resource.amount.amount : change.amount;
+    auto event = make_event(payment, type, amount, {change.rrn, change.stan}, stamp);
+    event.result = result;
+    return event;
+  }
+
+  payment_transition completed(payment_event event) const {
+    payment_record next = payment;
+    next.change.reset();
+    if (change.kind == change_kind::capture) {
+      next.resource.status = payment_status::captured;
+      next.resource.amount_captured = change.amount;
+    } else {
+      next.resource.status = payment_status::voided;
+    }
+    return finish(std::move(next), std::move(event), stamp);
+  }
+
+  // The payment stays authorized and can be captured or voided again.
+  payment_transition stays_authorized(payment_event event) const {
+    payment_record next = payment;
+    next.change.reset();
+    return finish(std::move(next), std::move(event), stamp);
   }
 };
 
@@ -202,6 +319,10 @@ std::optional<event_result> event_result_from_string(std::string_view name) noex
   return find_name<event_result>(event_result_names, name);
 }
 
+std::string_view to_string(change_kind kind) noexcept {
+  return name_of(change_kind_names, kind);
+}
+
 std::string_view to_string(operation op) noexcept {
   switch (op) {
     case operation::open:
@@ -212,6 +333,8 @@ std::string_view to_string(operation op) noexcept {
       return "capture";
     case operation::void_:
       return "void";
+    case operation::complete_change:
+      return "complete_change";
     case operation::refund:
       return "refund";
     case operation::complete_refund:
@@ -224,6 +347,8 @@ std::string_view to_string(refusal_code code) noexcept {
   switch (code) {
     case refusal_code::invalid_state:
       return "invalid_state";
+    case refusal_code::change_pending:
+      return "change_pending";
     case refusal_code::amount_not_positive:
       return "amount_not_positive";
     case refusal_code::amount_too_large:
@@ -244,8 +369,13 @@ std::string describe(const refusal& r) {
         return "cannot complete a refund whose status is " +
                std::string(protocol::to_string(*r.refund_status));
       }
+      if (r.op == operation::complete_change) {
+        return "no capture or void of this payment is in progress";
+      }
       return "cannot " + std::string(to_string(r.op)) + " a payment whose status is " +
              std::string(protocol::to_string(r.status));
+    case refusal_code::change_pending:
+      return "a capture or void of this payment is already in progress";
     case refusal_code::amount_not_positive:
       return "amount must be greater than zero";
     case refusal_code::amount_too_large:
@@ -296,35 +426,31 @@ result<payment_transition, refusal> apply_outcome(const payment_record& payment,
   return transition;
 }
 
-result<payment_transition, refusal> capture(const payment_record& payment,
-                                            const protocol::capture_request& request,
-                                            const event_stamp& stamp) {
+result<payment_record, refusal> begin_capture(const payment_record& payment,
+                                              const protocol::capture_request& request) {
+  if (auto refusal = refuse_change(payment, operation::capture)) return *refusal;
   const auto& current = payment.resource;
-  if (current.status != payment_status::authorized) {
-    return refused(refusal_code::invalid_state, operation::capture, payment);
-  }
   const std::int64_t amount = request.amount.value_or(current.amount.amount);
   if (amount <= 0) return refused(refusal_code::amount_not_positive, operation::capture, payment);
   if (amount > current.amount.amount) {
     return refused(refusal_code::amount_exceeds_authorized, operation::capture, payment,
                    current.amount.amount);
   }
-  payment_record next = payment;
-  next.resource.status = payment_status::captured;
-  next.resource.amount_captured = amount;
-  return finish(std::move(next), make_event(payment, event_type::capture, amount, stamp), stamp);
+  return with_change(payment, change_kind::capture, amount);
 }
 
-result<payment_transition, refusal> void_payment(const payment_record& payment,
-                                                 const event_stamp& stamp) {
-  if (payment.resource.status != payment_status::authorized) {
-    return refused(refusal_code::invalid_state, operation::void_, payment);
-  }
-  payment_record next = payment;
-  next.resource.status = payment_status::voided;
-  return finish(std::move(next),
-                make_event(payment, event_type::void_, payment.resource.amount.amount, stamp),
-                stamp);
+result<payment_record, refusal> begin_void(const payment_record& payment) {
+  if (auto refusal = refuse_change(payment, operation::void_)) return *refusal;
+  return with_change(payment, change_kind::void_, payment.resource.amount.amount);
+}
+
+result<payment_transition, refusal> apply_change_outcome(const payment_record& payment,
+                                                         const channel_outcome& outcome,
+                                                         const event_stamp& stamp) {
+  if (!payment.change)
+    return refused(refusal_code::invalid_state, operation::complete_change, payment);
+  verify_amounts(payment);  // a change that is not within the authorization is corrupt
+  return std::visit(change_outcome_applier{payment, *payment.change, stamp}, outcome);
 }
 
 result<refund_start, refusal> begin_refund(const payment_record& payment,

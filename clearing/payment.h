@@ -54,11 +54,33 @@ struct payment_event {
   std::optional<std::string> authorization_code;  // DE 38, approved requests to the channel
   std::optional<std::string> response_code;       // DE 39 when the channel answered
   std::optional<protocol::decline> decline_code;  // declined and failed attempts, reversals
+  // DE 37 and DE 11 of the request this event answers (a reversal: of the request it reverses),
+  // as clearing files present them; none for a risk decline that never reached a channel.
+  std::optional<std::string> rrn;
+  std::optional<std::string> stan;
   event_time time{};
   std::chrono::year_month_day business_date{};
 
   friend bool operator==(const payment_event&, const payment_event&) = default;
 };
+
+// A capture (0220 completion advice) or a void (0400 reversal) of an authorized payment: an
+// online request of its own, sent to the payment's channel and not yet answered.
+enum class change_kind : std::uint8_t { capture, void_ };
+
+struct pending_change {
+  change_kind kind = change_kind::capture;
+  // capture: the amount to capture; void: the authorized amount it releases.
+  std::int64_t amount = 0;
+  // DE 37 and DE 11 of the change's own request; the caller sets them when it routes the change,
+  // before the "sent" record is written.
+  std::optional<std::string> rrn;
+  std::optional<std::string> stan;
+
+  friend bool operator==(const pending_change&, const pending_change&) = default;
+};
+
+std::string_view to_string(change_kind kind) noexcept;
 
 // A payment as the book of record keeps it. The state machine owns resource.status, the three
 // amounts and amount_refund_pending; the caller sets resource.channel, resource.rrn and stan when
@@ -72,6 +94,9 @@ struct payment_record {
   // exceed what is left to refund. Not in the resource, whose amount_refunded counts succeeded
   // refunds only.
   std::int64_t amount_refund_pending = 0;
+  // The capture or void in flight, at most one: set by begin_capture / begin_void, cleared by
+  // apply_change_outcome. Not in the resource, whose status stays authorized until the answer.
+  std::optional<pending_change> change;
 
   friend bool operator==(const payment_record&, const payment_record&) = default;
 };
@@ -112,11 +137,21 @@ using channel_outcome =
 
 // The operation a refusal refused.
 // `complete` is apply_outcome's: a pending payment completed by its channel's answer.
-// `refund` is begin_refund's; `complete_refund` is apply_refund_outcome's.
-enum class operation : std::uint8_t { open, complete, capture, void_, refund, complete_refund };
+// `capture` and `void_` are begin_capture's and begin_void's, `complete_change` is
+// apply_change_outcome's. `refund` is begin_refund's; `complete_refund` is apply_refund_outcome's.
+enum class operation : std::uint8_t {
+  open,
+  complete,
+  capture,
+  void_,
+  complete_change,
+  refund,
+  complete_refund
+};
 
 enum class refusal_code : std::uint8_t {
   invalid_state,              // the operation does not apply in the payment's status (API: 409)
+  change_pending,             // a capture or void of the payment is in flight (API: 409)
   amount_not_positive,        // amount is zero or negative (API: 400, param "amount")
   amount_too_large,           // a payment above limits::amount_minor_max (API: 400)
   amount_exceeds_authorized,  // capture above the authorized amount (API: 400)
@@ -182,17 +217,32 @@ result<payment_transition, refusal> apply_outcome(const payment_record& payment,
                                                   const channel_outcome& outcome,
                                                   const event_stamp& stamp);
 
-// Captures an authorized payment, all of it or (once, like Stripe) part of it: the rest of the
-// authorization is released and a second capture is refused. Status becomes captured.
-// Refusals: invalid_state (not authorized), amount_not_positive, amount_exceeds_authorized.
-result<payment_transition, refusal> capture(const payment_record& payment,
-                                            const protocol::capture_request& request,
-                                            const event_stamp& stamp);
+// Begins a capture of an authorized payment, all of it or (once, like Stripe) part of it: the
+// capture is recorded as the payment's pending change; nothing has happened at the channel yet,
+// so there is no event and the resource is unchanged. Both go into the capture's "sent" commit.
+// Refusals (operation::capture): invalid_state (not authorized), change_pending (a capture or
+// void is already in flight), amount_not_positive, amount_exceeds_authorized.
+result<payment_record, refusal> begin_capture(const payment_record& payment,
+                                              const protocol::capture_request& request);
 
-// Releases an authorization that was never captured. Status becomes voided.
-// Refusal: invalid_state (not authorized).
-result<payment_transition, refusal> void_payment(const payment_record& payment,
-                                                 const event_stamp& stamp);
+// Begins a void, the release of an authorization never captured: recorded as the payment's
+// pending change, like a capture. Refusals (operation::void_): invalid_state (not authorized),
+// change_pending.
+result<payment_record, refusal> begin_void(const payment_record& payment);
+
+// The payment's pending capture or void takes its channel's answer; the change is cleared.
+// Capture approved: captured with amount_captured = the change's amount (the rest of the
+// authorization is released, a second capture is refused) and an approved capture event.
+// Void approved: voided with an approved void event. Declined or failed: the payment stays
+// authorized and the attempt is recorded as a capture or void event with that result. Timed out:
+// a capture's completion advice is reversed (store-and-forward), so the payment stays authorized
+// with an approved reversal event; a void is itself a reversal that store-and-forward repeats
+// until acknowledged, so the payment is voided with an approved void event and no response code.
+// Every event carries the change's own RRN and STAN.
+// Refusal (operation::complete_change): invalid_state (no change pending).
+result<payment_transition, refusal> apply_change_outcome(const payment_record& payment,
+                                                         const channel_outcome& outcome,
+                                                         const event_stamp& stamp);
 
 // Begins a refund of part or the rest of what was captured: a new refund in status pending whose
 // amount is reserved in the payment's amount_refund_pending until its outcome. Refunds may repeat,

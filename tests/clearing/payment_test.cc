@@ -4,6 +4,9 @@
 
 #include <array>
 #include <map>
+#include <set>
+#include <variant>
+#include <vector>
 
 #include "config/limits.h"
 
@@ -16,6 +19,22 @@ using std::chrono::milliseconds;
 constexpr std::chrono::sys_seconds t0{std::chrono::seconds{1'795'303'125}};
 constexpr std::chrono::year_month_day date0{std::chrono::year{2026}, std::chrono::November,
                                             std::chrono::day{22}};
+
+// DE 37 and DE 11 the caller gives a request when it routes it; each request has its own.
+struct request_ids {
+  std::string rrn;
+  std::string stan;
+};
+const request_ids payment_ids{"632612000001", "000001"};
+const request_ids capture_ids{"632612000002", "000002"};
+const request_ids void_ids{"632612000003", "000003"};
+
+// A refund's own request: "re_5" is sent as 632612100005 / 100005.
+request_ids refund_ids(const std::string& refund_id) {
+  std::string n = refund_id.substr(3);
+  n.insert(0, 3 - n.size(), '0');
+  return {"632612100" + n, "100" + n};
+}
 
 protocol::currency cny() {
   return *protocol::find_currency("CNY");
@@ -46,6 +65,14 @@ payment_record opened(bool capture) {
   return *record;
 }
 
+// What the caller sets when it routes the first request, before its "sent" record.
+payment_record routed(payment_record p) {
+  p.resource.channel = "bank-1";
+  p.resource.rrn = payment_ids.rrn;
+  p.stan = payment_ids.stan;
+  return p;
+}
+
 // Unwraps a transition that the test expects to succeed.
 template <class T>
 T ok(result<T, refusal> r) {
@@ -57,8 +84,14 @@ payment_record approve(const payment_record& p) {
   return ok(apply_outcome(p, channel_approved{"123456"}, stamp(1))).payment;
 }
 
+// Begins a refund and routes it.
 refund_start begin(const payment_record& p, std::int64_t amount, std::string id = "re_1") {
-  return ok(begin_refund(p, protocol::refund_request{amount, std::nullopt}, std::move(id), at(3)));
+  auto started =
+      ok(begin_refund(p, protocol::refund_request{amount, std::nullopt}, std::move(id), at(3)));
+  const request_ids ids = refund_ids(started.refund.resource.id);
+  started.refund.rrn = ids.rrn;
+  started.refund.stan = ids.stan;
+  return started;
 }
 
 // Begins a refund and has the channel approve it.
@@ -68,44 +101,92 @@ payment_record refund_amount(const payment_record& p, std::int64_t amount) {
       .payment;
 }
 
+// Routes a begun capture or void as the caller does, with the change's own request ids.
+payment_record routed_change(payment_record p, const request_ids& ids) {
+  EXPECT_TRUE(p.change.has_value());
+  p.change->rrn = ids.rrn;
+  p.change->stan = ids.stan;
+  return p;
+}
+
+payment_record capturing(const payment_record& p, std::optional<std::int64_t> amount,
+                         const request_ids& ids = capture_ids) {
+  return routed_change(ok(begin_capture(p, protocol::capture_request{amount})), ids);
+}
+
+payment_record voiding(const payment_record& p) {
+  return routed_change(ok(begin_void(p)), void_ids);
+}
+
+payment_transition answer_change(const payment_record& p, const channel_outcome& outcome) {
+  return ok(apply_change_outcome(p, outcome, stamp(2)));
+}
+
 // A payment of 1000 CNY in `status`, reached through the state machine itself.
 payment_record in_state(payment_status status) {
   switch (status) {
     case payment_status::pending:
-      return opened(true);
+      return routed(opened(true));
     case payment_status::authorized:
-      return approve(opened(false));
+      return approve(routed(opened(false)));
     case payment_status::captured:
-      return approve(opened(true));
+      return approve(routed(opened(true)));
     case payment_status::declined:
-      return ok(apply_outcome(opened(true), channel_declined{}, stamp(1))).payment;
+      return ok(apply_outcome(routed(opened(true)), channel_declined{}, stamp(1))).payment;
     case payment_status::voided:
-      return ok(void_payment(approve(opened(false)), stamp(2))).payment;
+      return answer_change(voiding(in_state(payment_status::authorized)), channel_approved{"V1"})
+          .payment;
     case payment_status::partially_refunded:
-      return refund_amount(approve(opened(true)), 300);
+      return refund_amount(in_state(payment_status::captured), 300);
     case payment_status::refunded:
-      return refund_amount(approve(opened(true)), 1000);
+      return refund_amount(in_state(payment_status::captured), 1000);
     case payment_status::failed:
-      return ok(apply_outcome(opened(true), channel_failed{}, stamp(1))).payment;
+      return ok(apply_outcome(routed(opened(true)), channel_failed{}, stamp(1))).payment;
   }
   ADD_FAILURE() << "no such status";
   return {};
 }
 
 enum class op : std::uint8_t {
-  approve,
+  approve,  // apply_outcome: the first request's answer
   decline,
   fail,
   time_out,
-  capture_all,
-  capture_part,  // 600 of 1000
-  void_,
+  capture_all,     // begin_capture of everything authorized
+  capture_part,    // begin_capture of 600 of 1000
+  void_,           // begin_void
+  change_approve,  // apply_change_outcome: the pending capture's or void's answer
+  change_decline,
+  change_fail,
+  change_time_out,
   refund_part,  // begin a refund of 200
   refund_rest,  // begin a refund of captured minus refunded and pending
 };
-constexpr std::array all_ops{op::approve,  op::decline,     op::fail,
-                             op::time_out, op::capture_all, op::capture_part,
-                             op::void_,    op::refund_part, op::refund_rest};
+constexpr std::array all_ops{
+    op::approve,         op::decline,     op::fail,           op::time_out,       op::capture_all,
+    op::capture_part,    op::void_,       op::change_approve, op::change_decline, op::change_fail,
+    op::change_time_out, op::refund_part, op::refund_rest};
+
+// The channel's answer an outcome operation applies.
+channel_outcome outcome_of(op o) {
+  switch (o) {
+    case op::approve:
+    case op::change_approve:
+      return channel_approved{"654321"};
+    case op::decline:
+    case op::change_decline:
+      return channel_declined{protocol::decline::insufficient_funds, "51"};
+    case op::fail:
+    case op::change_fail:
+      return channel_failed{};
+    case op::time_out:
+    case op::change_time_out:
+      return channel_timed_out{};
+    default:
+      ADD_FAILURE() << "not an outcome";
+      return channel_timed_out{};
+  }
+}
 
 struct applied {
   std::optional<payment_record> payment;
@@ -119,7 +200,13 @@ applied collect(const result<payment_transition, refusal>& r) {
   return applied{r->payment, r->event, std::nullopt, std::nullopt};
 }
 
-// A refund begun records no event: nothing has happened at the channel yet.
+// A capture or void begun records no event: nothing has happened at the channel yet.
+applied collect(const result<payment_record, refusal>& r) {
+  if (!r.has_value()) return applied{std::nullopt, std::nullopt, r.error(), std::nullopt};
+  return applied{*r, std::nullopt, std::nullopt, std::nullopt};
+}
+
+// Nor does a refund begun.
 applied collect(const result<refund_start, refusal>& r) {
   if (!r.has_value()) return applied{std::nullopt, std::nullopt, r.error(), std::nullopt};
   return applied{r->payment, std::nullopt, std::nullopt, r->refund};
@@ -129,20 +216,21 @@ applied run(const payment_record& p, op o) {
   const auto s = stamp(7);
   switch (o) {
     case op::approve:
-      return collect(apply_outcome(p, channel_approved{"654321"}, s));
     case op::decline:
-      return collect(
-          apply_outcome(p, channel_declined{protocol::decline::insufficient_funds, "51"}, s));
     case op::fail:
-      return collect(apply_outcome(p, channel_failed{}, s));
     case op::time_out:
-      return collect(apply_outcome(p, channel_timed_out{}, s));
+      return collect(apply_outcome(p, outcome_of(o), s));
     case op::capture_all:
-      return collect(capture(p, protocol::capture_request{}, s));
+      return collect(begin_capture(p, protocol::capture_request{}));
     case op::capture_part:
-      return collect(capture(p, protocol::capture_request{600}, s));
+      return collect(begin_capture(p, protocol::capture_request{600}));
     case op::void_:
-      return collect(void_payment(p, s));
+      return collect(begin_void(p));
+    case op::change_approve:
+    case op::change_decline:
+    case op::change_fail:
+    case op::change_time_out:
+      return collect(apply_change_outcome(p, outcome_of(o), s));
     case op::refund_part:
       return collect(begin_refund(p, protocol::refund_request{200, std::nullopt}, "re_2", at(10)));
     case op::refund_rest: {
@@ -166,6 +254,11 @@ operation operation_of(op o) {
       return operation::capture;
     case op::void_:
       return operation::void_;
+    case op::change_approve:
+    case op::change_decline:
+    case op::change_fail:
+    case op::change_time_out:
+      return operation::complete_change;
     case op::refund_part:
     case op::refund_rest:
       return operation::refund;
@@ -173,81 +266,148 @@ operation operation_of(op o) {
   return operation::open;
 }
 
-// What an allowed operation records (the pending payment of the table has capture: true);
-// nullopt when it records no event.
-std::optional<std::pair<event_type, event_result>> event_of(op o) {
+// The change an allowed begin_capture or begin_void records, nullopt for the other operations.
+std::optional<pending_change> change_of(op o) {
   switch (o) {
-    case op::approve:
-      return std::pair{event_type::sale, event_result::approved};
-    case op::decline:
-      return std::pair{event_type::sale, event_result::declined};
-    case op::fail:
-      return std::pair{event_type::sale, event_result::failed};
-    case op::time_out:
-      return std::pair{event_type::reversal, event_result::approved};
     case op::capture_all:
+      return pending_change{change_kind::capture, 1000, std::nullopt, std::nullopt};
     case op::capture_part:
-      return std::pair{event_type::capture, event_result::approved};
+      return pending_change{change_kind::capture, 600, std::nullopt, std::nullopt};
     case op::void_:
-      return std::pair{event_type::void_, event_result::approved};
-    case op::refund_part:
-    case op::refund_rest:
+      return pending_change{change_kind::void_, 1000, std::nullopt, std::nullopt};
+    default:
       return std::nullopt;
   }
-  return std::nullopt;
 }
 
-using expected = std::optional<payment_status>;  // nullopt: refused with invalid_state
-constexpr expected no = std::nullopt;
+using recorded = std::pair<event_type, event_result>;
+
+// What an allowed operation records on `before` (the pending payment of the table has capture:
+// true); nullopt when it records no event.
+std::optional<recorded> event_of(op o, const payment_record& before) {
+  const bool capture = before.change && before.change->kind == change_kind::capture;
+  const event_type change_type = capture ? event_type::capture : event_type::void_;
+  switch (o) {
+    case op::approve:
+      return recorded{event_type::sale, event_result::approved};
+    case op::decline:
+      return recorded{event_type::sale, event_result::declined};
+    case op::fail:
+      return recorded{event_type::sale, event_result::failed};
+    case op::time_out:
+      return recorded{event_type::reversal, event_result::approved};
+    case op::change_approve:
+      return recorded{change_type, event_result::approved};
+    case op::change_decline:
+      return recorded{change_type, event_result::declined};
+    case op::change_fail:
+      return recorded{change_type, event_result::failed};
+    case op::change_time_out:
+      // A capture's completion advice is reversed; a void is a reversal and stands.
+      return capture ? recorded{event_type::reversal, event_result::approved}
+                     : recorded{event_type::void_, event_result::approved};
+    default:
+      return std::nullopt;
+  }
+}
+
+// Checks what an allowed operation that records no event left: a capture or void begun, or a
+// refund begun; either way the resource is as it was.
+void expect_begun(const payment_record& before, op o, const applied& got) {
+  EXPECT_EQ(got.payment->resource, before.resource);
+  if (const auto change = change_of(o)) {
+    EXPECT_EQ(got.payment->change, change);
+    EXPECT_FALSE(got.refund.has_value());
+    return;
+  }
+  ASSERT_TRUE(got.refund.has_value());
+  EXPECT_EQ(got.refund->resource.status, protocol::refund_status::pending);
+  EXPECT_EQ(got.payment->amount_refund_pending,
+            before.amount_refund_pending + got.refund->resource.amount.amount);
+}
+
+// Checks the event an allowed operation recorded: it answers the change's request when a change
+// was pending, else the payment's first request.
+void expect_event(const payment_record& before, const recorded& want, const applied& got) {
+  ASSERT_TRUE(got.event.has_value());
+  EXPECT_EQ(std::pair(got.event->type, got.event->result), want);
+  EXPECT_EQ(got.event->id, "ev_7");
+  EXPECT_EQ(got.event->payment_id, "pay_1");
+  EXPECT_EQ(got.event->amount.currency, cny());
+  const auto& rrn = before.change ? before.change->rrn : before.resource.rrn;
+  const auto& stan = before.change ? before.change->stan : before.stan;
+  ASSERT_TRUE(rrn.has_value() && stan.has_value());
+  EXPECT_EQ(got.event->rrn, rrn);
+  EXPECT_EQ(got.event->stan, stan);
+  const std::int64_t amount = before.change ? before.change->amount : before.resource.amount.amount;
+  EXPECT_EQ(got.event->amount.amount, amount);
+  EXPECT_FALSE(got.payment->change.has_value());
+  EXPECT_EQ(got.payment->resource.updated_at, at(10));
+}
+
+// An allowed operation's new status, or the refusal of one that is not.
+using expected = std::variant<payment_status, refusal_code>;
+constexpr refusal_code no = refusal_code::invalid_state;
+constexpr refusal_code busy = refusal_code::change_pending;
+
+struct table_row {
+  std::string name;
+  payment_record before;
+  std::array<expected, all_ops.size()> after;
+};
 
 TEST(PaymentStateMachine, EveryStateAndOperationPairHasItsOutcome) {
   using enum payment_status;
+  const payment_record capture_pending = capturing(in_state(authorized), 600);
+  const payment_record void_pending = voiding(in_state(authorized));
   // Columns follow all_ops: approve, decline, fail, time_out, capture_all, capture_part, void,
-  // refund_part, refund_rest. A refund begun leaves the payment's status as it was.
-  const std::map<payment_status, std::array<expected, all_ops.size()>> table{
-      {pending, {captured, declined, failed, failed, no, no, no, no, no}},
-      {authorized, {no, no, no, no, captured, captured, voided, no, no}},
-      {captured, {no, no, no, no, no, no, no, captured, captured}},
-      {declined, {no, no, no, no, no, no, no, no, no}},
-      {voided, {no, no, no, no, no, no, no, no, no}},
-      {partially_refunded, {no, no, no, no, no, no, no, partially_refunded, partially_refunded}},
-      {refunded, {no, no, no, no, no, no, no, no, no}},
-      {failed, {no, no, no, no, no, no, no, no, no}},
+  // change_approve, change_decline, change_fail, change_time_out, refund_part, refund_rest. Begun
+  // captures, voids and refunds leave the payment's status as it was.
+  const std::vector<table_row> table{
+      {"pending",
+       in_state(pending),
+       {captured, declined, failed, failed, no, no, no, no, no, no, no, no, no}},
+      {"authorized",
+       in_state(authorized),
+       {no, no, no, no, authorized, authorized, authorized, no, no, no, no, no, no}},
+      {"capture pending",
+       capture_pending,
+       {no, no, no, no, busy, busy, busy, captured, authorized, authorized, authorized, no, no}},
+      {"void pending",
+       void_pending,
+       {no, no, no, no, busy, busy, busy, voided, authorized, authorized, voided, no, no}},
+      {"captured",
+       in_state(captured),
+       {no, no, no, no, no, no, no, no, no, no, no, captured, captured}},
+      {"declined", in_state(declined), {no, no, no, no, no, no, no, no, no, no, no, no, no}},
+      {"voided", in_state(voided), {no, no, no, no, no, no, no, no, no, no, no, no, no}},
+      {"partially_refunded",
+       in_state(partially_refunded),
+       {no, no, no, no, no, no, no, no, no, no, no, partially_refunded, partially_refunded}},
+      {"refunded", in_state(refunded), {no, no, no, no, no, no, no, no, no, no, no, no, no}},
+      {"failed", in_state(failed), {no, no, no, no, no, no, no, no, no, no, no, no, no}},
   };
-  ASSERT_EQ(table.size(), 8u);
-  for (const auto& [state, row] : table) {
-    const payment_record before = in_state(state);
-    ASSERT_EQ(before.resource.status, state);
+  std::set<payment_status> covered;
+  for (const auto& row : table) covered.insert(row.before.resource.status);
+  ASSERT_EQ(covered.size(), 8u);
+  for (const auto& [name, before, after] : table) {
     for (std::size_t i = 0; i < all_ops.size(); ++i) {
       const op o = all_ops[i];
       const auto got = run(before, o);
-      SCOPED_TRACE(std::string(protocol::to_string(state)) + " x op " + std::to_string(i));
-      if (!row[i]) {
+      SCOPED_TRACE(name + " x op " + std::to_string(i));
+      if (const auto* code = std::get_if<refusal_code>(&after[i])) {
         ASSERT_TRUE(got.refused.has_value());
-        EXPECT_EQ(got.refused->code, refusal_code::invalid_state);
-        EXPECT_EQ(got.refused->op, operation_of(o));
-        EXPECT_EQ(got.refused->status, state);
+        EXPECT_EQ(*got.refused, (refusal{*code, operation_of(o), before.resource.status}));
         continue;
       }
       ASSERT_FALSE(got.refused.has_value()) << describe(*got.refused);
-      EXPECT_EQ(got.payment->resource.status, *row[i]);
-      const auto recorded = event_of(o);
-      if (!recorded) {
+      EXPECT_EQ(got.payment->resource.status, std::get<payment_status>(after[i]));
+      if (const auto want = event_of(o, before)) {
+        expect_event(before, *want, got);
+      } else {
         ASSERT_FALSE(got.event.has_value());
-        ASSERT_TRUE(got.refund.has_value());
-        EXPECT_EQ(got.refund->resource.status, protocol::refund_status::pending);
-        EXPECT_EQ(got.payment->resource, before.resource);
-        EXPECT_EQ(got.payment->amount_refund_pending,
-                  before.amount_refund_pending + got.refund->resource.amount.amount);
-        continue;
+        expect_begun(before, o, got);
       }
-      ASSERT_TRUE(got.event.has_value());
-      EXPECT_EQ(std::pair(got.event->type, got.event->result), *recorded);
-      EXPECT_EQ(got.event->id, "ev_7");
-      EXPECT_EQ(got.event->payment_id, "pay_1");
-      EXPECT_EQ(got.event->amount.currency, cny());
-      EXPECT_GT(got.event->amount.amount, 0);
-      EXPECT_EQ(got.payment->resource.updated_at, at(10));
     }
   }
 }
@@ -286,7 +446,8 @@ TEST(PaymentStateMachine, OpenRefusesAmountsOutsideTheRange) {
 }
 
 TEST(PaymentStateMachine, ApprovedSaleCapturesEverythingAndStampsTheDate) {
-  const auto t = ok(apply_outcome(opened(true), channel_approved{"123456", "00"}, stamp(2)));
+  const auto t =
+      ok(apply_outcome(routed(opened(true)), channel_approved{"123456", "00"}, stamp(2)));
   EXPECT_EQ(t.payment.resource.status, payment_status::captured);
   EXPECT_EQ(t.payment.resource.amount_captured, 1000);
   EXPECT_EQ(t.payment.resource.authorization_code, "123456");
@@ -303,6 +464,8 @@ TEST(PaymentStateMachine, ApprovedSaleCapturesEverythingAndStampsTheDate) {
                            "123456",
                            "00",
                            std::nullopt,
+                           payment_ids.rrn,
+                           payment_ids.stan,
                            event_time{t0} + milliseconds{3000},
                            date0};
   EXPECT_EQ(t.event, want);
@@ -373,56 +536,248 @@ TEST(PaymentStateMachine, PendingPaymentTakesItsLateAsynchronousCompletion) {
   EXPECT_EQ(t.payment.resource.business_date, date0);
 }
 
-TEST(PaymentStateMachine, PartialCaptureHappensOnceAndReleasesTheRest) {
-  const auto t = ok(capture(in_state(payment_status::authorized), {600}, stamp(2)));
+TEST(PaymentCapture, BeginRecordsThePendingChangeOnly) {
+  const payment_record p = in_state(payment_status::authorized);
+  const auto begun = ok(begin_capture(p, {600}));
+  // Nothing has happened at the channel: the API still shows the payment as it was.
+  EXPECT_EQ(begun.resource, p.resource);
+  EXPECT_EQ(begun.change, (pending_change{change_kind::capture, 600, std::nullopt, std::nullopt}));
+  EXPECT_EQ(ok(begin_capture(p, {})).change->amount, 1000);
+  const auto voided = ok(begin_void(p));
+  EXPECT_EQ(voided.resource, p.resource);
+  EXPECT_EQ(voided.change, (pending_change{change_kind::void_, 1000, std::nullopt, std::nullopt}));
+}
+
+TEST(PaymentCapture, PartialCaptureHappensOnceAndReleasesTheRest) {
+  const auto t =
+      answer_change(capturing(in_state(payment_status::authorized), 600), channel_approved{"C1"});
   EXPECT_EQ(t.payment.resource.status, payment_status::captured);
   EXPECT_EQ(t.payment.resource.amount_captured, 600);
+  EXPECT_FALSE(t.payment.change.has_value());
   EXPECT_EQ(t.event.type, event_type::capture);
   EXPECT_EQ(t.event.amount, (protocol::money{600, cny()}));
-  const auto again = capture(t.payment, {400}, stamp(3));
+  const auto again = begin_capture(t.payment, {400});
   ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code, refusal_code::invalid_state);
+  EXPECT_EQ(again.error(),
+            (refusal{refusal_code::invalid_state, operation::capture, payment_status::captured}));
   const auto over = begin_refund(t.payment, {601, std::nullopt}, "re_1", at(4));
   ASSERT_FALSE(over.has_value());
   EXPECT_EQ(over.error(), (refusal{refusal_code::amount_exceeds_refundable, operation::refund,
                                    payment_status::captured, 600}));
 }
 
-TEST(PaymentStateMachine, CaptureWithoutAmountTakesAllAuthorized) {
-  const auto t = ok(capture(in_state(payment_status::authorized), {}, stamp(2)));
-  EXPECT_EQ(t.payment.resource.amount_captured, 1000);
-  EXPECT_EQ(t.event.amount.amount, 1000);
+// A 0230 without DE 38: the capture event presents the authorization's code.
+TEST(PaymentCapture, AnAnswerWithoutAuthorizationCodeKeepsTheAuthorizations) {
+  const payment_record before = capturing(in_state(payment_status::authorized), std::nullopt);
+  EXPECT_EQ(answer_change(before, channel_approved{"", "00"}).event.authorization_code, "123456");
 }
 
-TEST(PaymentStateMachine, CaptureRefusesAmountsOutsideTheAuthorization) {
+TEST(PaymentCapture, ApprovedCaptureRecordsItsOwnRequestAndKeepsTheAuthorizationsCodes) {
+  const payment_record before = capturing(in_state(payment_status::authorized), std::nullopt);
+  const auto t = answer_change(before, channel_approved{"C1", "00"});
+  EXPECT_EQ(t.payment.resource.amount_captured, 1000);
+  EXPECT_EQ(t.payment.resource.authorization_code, "123456");
+  EXPECT_EQ(t.payment.resource.rrn, payment_ids.rrn);
+  EXPECT_EQ(t.payment.stan, payment_ids.stan);
+  EXPECT_EQ(t.payment.resource.business_date, before.resource.business_date);
+  EXPECT_EQ(t.payment.resource.updated_at, at(3));
+  const payment_event want{"ev_2",
+                           "pay_1",
+                           std::nullopt,
+                           event_type::capture,
+                           event_result::approved,
+                           protocol::money{1000, cny()},
+                           "C1",
+                           "00",
+                           std::nullopt,
+                           capture_ids.rrn,
+                           capture_ids.stan,
+                           event_time{t0} + milliseconds{3000},
+                           date0};
+  EXPECT_EQ(t.event, want);
+}
+
+TEST(PaymentCapture, RefusesAmountsOutsideTheAuthorization) {
   const payment_record p = in_state(payment_status::authorized);
-  const auto over = capture(p, {1001}, stamp(2));
+  const auto over = begin_capture(p, {1001});
   ASSERT_FALSE(over.has_value());
   EXPECT_EQ(over.error(), (refusal{refusal_code::amount_exceeds_authorized, operation::capture,
                                    payment_status::authorized, 1000}));
   for (const std::int64_t amount : {std::int64_t{0}, std::int64_t{-5}}) {
-    const auto r = capture(p, {amount}, stamp(2));
+    const auto r = begin_capture(p, {amount});
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, refusal_code::amount_not_positive);
   }
+  EXPECT_EQ(ok(begin_capture(p, {1000})).change->amount, 1000);
 }
 
-TEST(PaymentStateMachine, StateIsCheckedBeforeTheAmount) {
-  const auto r = capture(in_state(payment_status::declined), {0}, stamp(2));
+TEST(PaymentCapture, StateIsCheckedBeforeTheChangeInFlightAndTheAmount) {
+  const auto r = begin_capture(in_state(payment_status::declined), {0});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, refusal_code::invalid_state);
   const auto s =
       begin_refund(in_state(payment_status::voided), {5000, std::nullopt}, "re_1", at(3));
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().code, refusal_code::invalid_state);
+  const auto in_flight = begin_capture(capturing(in_state(payment_status::authorized), 600), {0});
+  ASSERT_FALSE(in_flight.has_value());
+  EXPECT_EQ(in_flight.error(), (refusal{refusal_code::change_pending, operation::capture,
+                                        payment_status::authorized}));
 }
 
-TEST(PaymentStateMachine, VoidReleasesTheWholeAuthorization) {
-  const auto t = ok(void_payment(in_state(payment_status::authorized), stamp(2)));
+TEST(PaymentCapture, DeclinedCaptureLeavesThePaymentAuthorizedAndCanBeRetried) {
+  const payment_record authorized = in_state(payment_status::authorized);
+  const auto declined = answer_change(capturing(authorized, 600),
+                                      channel_declined{protocol::decline::do_not_honor, "05"});
+  EXPECT_EQ(declined.payment.resource.status, payment_status::authorized);
+  EXPECT_EQ(declined.payment.resource.amount_captured, 0);
+  EXPECT_FALSE(declined.payment.change.has_value());
+  // The resource's codes stay those of the authorization; the capture's are on its event.
+  EXPECT_EQ(declined.payment.resource.response_code, "00");
+  EXPECT_FALSE(declined.payment.resource.decline_code.has_value());
+  EXPECT_EQ(declined.event.type, event_type::capture);
+  EXPECT_EQ(declined.event.result, event_result::declined);
+  EXPECT_EQ(declined.event.decline_code, protocol::decline::do_not_honor);
+  EXPECT_EQ(declined.event.response_code, "05");
+  EXPECT_FALSE(declined.event.authorization_code.has_value());
+  EXPECT_EQ(declined.event.amount.amount, 600);
+  EXPECT_EQ(declined.event.rrn, capture_ids.rrn);
+
+  const request_ids retry_ids{"632612000004", "000004"};
+  const auto retried =
+      answer_change(capturing(declined.payment, 1000, retry_ids), channel_approved{"C2"});
+  EXPECT_EQ(retried.payment.resource.status, payment_status::captured);
+  EXPECT_EQ(retried.payment.resource.amount_captured, 1000);
+  EXPECT_EQ(retried.event.type, event_type::capture);
+  EXPECT_EQ(retried.event.result, event_result::approved);
+  EXPECT_EQ(retried.event.rrn, retry_ids.rrn);
+  EXPECT_EQ(retried.event.stan, retry_ids.stan);
+}
+
+TEST(PaymentCapture, FailedCaptureLeavesThePaymentAuthorized) {
+  const auto t = answer_change(capturing(in_state(payment_status::authorized), 600),
+                               channel_failed{protocol::decline::system_malfunction});
+  EXPECT_EQ(t.payment.resource.status, payment_status::authorized);
+  EXPECT_EQ(t.payment.resource.amount_captured, 0);
+  EXPECT_FALSE(t.payment.resource.decline_code.has_value());
+  EXPECT_EQ(t.event.type, event_type::capture);
+  EXPECT_EQ(t.event.result, event_result::failed);
+  EXPECT_EQ(t.event.decline_code, protocol::decline::system_malfunction);
+  EXPECT_FALSE(t.event.response_code.has_value());
+  EXPECT_TRUE(begin_void(t.payment).has_value());
+}
+
+TEST(PaymentCapture, TimedOutCaptureIsReversedAndThePaymentStaysAuthorized) {
+  const auto t =
+      answer_change(capturing(in_state(payment_status::authorized), 600), channel_timed_out{});
+  EXPECT_EQ(t.payment.resource.status, payment_status::authorized);
+  EXPECT_EQ(t.payment.resource.amount_captured, 0);
+  EXPECT_FALSE(t.payment.change.has_value());
+  EXPECT_FALSE(t.payment.resource.decline_code.has_value());
+  // The reversal reverses the capture's 0220, so it carries the capture's RRN and STAN.
+  EXPECT_EQ(t.event.type, event_type::reversal);
+  EXPECT_EQ(t.event.result, event_result::approved);
+  EXPECT_EQ(t.event.decline_code, protocol::decline::issuer_unavailable);
+  EXPECT_FALSE(t.event.response_code.has_value());
+  EXPECT_EQ(t.event.amount, (protocol::money{600, cny()}));
+  EXPECT_EQ(t.event.rrn, capture_ids.rrn);
+  EXPECT_EQ(t.event.stan, capture_ids.stan);
+  EXPECT_NE(t.event.rrn, t.payment.resource.rrn);
+  // A late answer to the reversed capture is refused; the merchant may capture or void again.
+  const auto late = apply_change_outcome(t.payment, channel_approved{"C1"}, stamp(3));
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error(), (refusal{refusal_code::invalid_state, operation::complete_change,
+                                   payment_status::authorized}));
+  EXPECT_TRUE(begin_capture(t.payment, {}).has_value());
+}
+
+TEST(PaymentVoid, ApprovedVoidReleasesTheWholeAuthorization) {
+  const auto t =
+      answer_change(voiding(in_state(payment_status::authorized)), channel_approved{"V1", "00"});
   EXPECT_EQ(t.payment.resource.status, payment_status::voided);
   EXPECT_EQ(t.payment.resource.amount_captured, 0);
+  EXPECT_FALSE(t.payment.change.has_value());
   EXPECT_EQ(t.event.type, event_type::void_);
+  EXPECT_EQ(t.event.result, event_result::approved);
+  EXPECT_EQ(t.event.amount, (protocol::money{1000, cny()}));
+  EXPECT_EQ(t.event.response_code, "00");
+  EXPECT_EQ(t.event.rrn, void_ids.rrn);
+  EXPECT_EQ(t.event.stan, void_ids.stan);
+}
+
+TEST(PaymentVoid, TimedOutVoidEndsVoidedWithoutAResponseCode) {
+  const auto t = answer_change(voiding(in_state(payment_status::authorized)), channel_timed_out{});
+  EXPECT_EQ(t.payment.resource.status, payment_status::voided);
+  EXPECT_FALSE(t.payment.change.has_value());
+  EXPECT_FALSE(t.payment.resource.decline_code.has_value());
+  const payment_event want{"ev_2",
+                           "pay_1",
+                           std::nullopt,
+                           event_type::void_,
+                           event_result::approved,
+                           protocol::money{1000, cny()},
+                           std::nullopt,
+                           std::nullopt,
+                           std::nullopt,
+                           void_ids.rrn,
+                           void_ids.stan,
+                           event_time{t0} + milliseconds{3000},
+                           date0};
+  EXPECT_EQ(t.event, want);
+}
+
+TEST(PaymentVoid, DeclinedVoidLeavesThePaymentAuthorized) {
+  const auto t = answer_change(voiding(in_state(payment_status::authorized)),
+                               channel_declined{protocol::decline::do_not_honor, "05"});
+  EXPECT_EQ(t.payment.resource.status, payment_status::authorized);
+  EXPECT_EQ(t.payment.resource.response_code, "00");
+  EXPECT_FALSE(t.payment.resource.decline_code.has_value());
+  EXPECT_EQ(t.event.type, event_type::void_);
+  EXPECT_EQ(t.event.result, event_result::declined);
+  EXPECT_EQ(t.event.decline_code, protocol::decline::do_not_honor);
+  EXPECT_EQ(t.event.response_code, "05");
   EXPECT_EQ(t.event.amount.amount, 1000);
+  // Still authorized: the merchant may void again, or capture instead.
+  EXPECT_TRUE(begin_capture(t.payment, {}).has_value());
+}
+
+TEST(PaymentEvents, EveryEventCarriesTheIdsOfTheRequestItAnswers) {
+  // The first request's events: sale, authorization, declined and failed attempts, its reversal.
+  for (const channel_outcome& outcome : std::array<channel_outcome, 4>{
+           channel_approved{"A1"}, channel_declined{}, channel_failed{}, channel_timed_out{}}) {
+    for (const bool capture : {true, false}) {
+      const auto t = ok(apply_outcome(routed(opened(capture)), outcome, stamp(1)));
+      EXPECT_EQ(t.event.rrn, payment_ids.rrn);
+      EXPECT_EQ(t.event.stan, payment_ids.stan);
+    }
+  }
+  // A risk decline never reached a channel: there is no request to name.
+  const auto risk = ok(apply_outcome(
+      opened(true), channel_declined{protocol::decline::risk_limit_exceeded, std::nullopt},
+      stamp(1)));
+  EXPECT_FALSE(risk.event.rrn.has_value());
+  EXPECT_FALSE(risk.event.stan.has_value());
+  // A refund's events, approved, declined and its reversal, carry the refund's request ids.
+  const payment_record captured = in_state(payment_status::captured);
+  const request_ids ids = refund_ids("re_7");
+  for (const channel_outcome& outcome : std::array<channel_outcome, 3>{
+           channel_approved{"R7"}, channel_declined{}, channel_timed_out{}}) {
+    const auto started = begin(captured, 300, "re_7");
+    const auto t = ok(apply_refund_outcome(started.payment, started.refund, outcome, stamp(4)));
+    EXPECT_EQ(t.event.rrn, ids.rrn);
+    EXPECT_EQ(t.event.stan, ids.stan);
+  }
+  // A capture, a void and a capture's reversal carry the change's own, not the payment's.
+  const payment_record authorized = in_state(payment_status::authorized);
+  for (const channel_outcome& outcome :
+       std::array<channel_outcome, 2>{channel_approved{"C1"}, channel_timed_out{}}) {
+    const auto capture = answer_change(capturing(authorized, 600), outcome);
+    EXPECT_EQ(capture.event.rrn, capture_ids.rrn);
+    EXPECT_EQ(capture.event.stan, capture_ids.stan);
+    const auto void_ = answer_change(voiding(authorized), outcome);
+    EXPECT_EQ(void_.event.rrn, void_ids.rrn);
+    EXPECT_EQ(void_.event.stan, void_ids.stan);
+  }
 }
 
 // The refunds of the refund-outcome table: each starts pending on a payment of 1000 CNY.
@@ -572,6 +927,8 @@ TEST(PaymentRefundOutcome, EveryRefundStateAndOutcomePairHasItsOutcome) {
                                 column.authorization_code,
                                 column.response_code,
                                 column.decline_code,
+                                before.refund.rrn,
+                                before.refund.stan,
                                 event_time{t0} + milliseconds{10'500},
                                 date0};
       EXPECT_EQ(got->event, event);
@@ -726,7 +1083,16 @@ TEST(PaymentStateMachine, RefusalsDescribeThemselves) {
   EXPECT_EQ(describe({refusal_code::invalid_state, operation::complete_refund,
                       payment_status::partially_refunded, 0, protocol::refund_status::succeeded}),
             "cannot complete a refund whose status is succeeded");
+  EXPECT_EQ(describe({refusal_code::change_pending, operation::void_, payment_status::authorized}),
+            "a capture or void of this payment is already in progress");
+  EXPECT_EQ(
+      describe({refusal_code::invalid_state, operation::complete_change, payment_status::captured}),
+      "no capture or void of this payment is in progress");
+  EXPECT_EQ(describe({refusal_code::invalid_state, operation::void_, payment_status::voided}),
+            "cannot void a payment whose status is voided");
   EXPECT_EQ(to_string(refusal_code::amount_exceeds_refundable), "amount_exceeds_refundable");
+  EXPECT_EQ(to_string(refusal_code::change_pending), "change_pending");
+  EXPECT_EQ(to_string(operation::complete_change), "complete_change");
   EXPECT_EQ(to_string(operation::void_), "void");
   EXPECT_EQ(to_string(operation::complete_refund), "complete_refund");
 }
@@ -740,6 +1106,8 @@ TEST(PaymentStateMachine, EventNamesRoundTrip) {
     EXPECT_EQ(event_result_from_string(to_string(result)), result);
   }
   EXPECT_EQ(to_string(event_type::void_), "void");
+  EXPECT_EQ(to_string(change_kind::capture), "capture");
+  EXPECT_EQ(to_string(change_kind::void_), "void");
   EXPECT_FALSE(event_type_from_string("void_").has_value());
   EXPECT_FALSE(event_result_from_string("").has_value());
 }
@@ -756,6 +1124,21 @@ TEST(PaymentStateMachineDeathTest, ReservationsAboveTheCapturedAmountStopTheProc
   corrupt.amount_refund_pending = 800;
   EXPECT_DEATH((void)begin_refund(corrupt, {1, std::nullopt}, "re_1", at(4)),
                "amount_refund_pending <= p.amount_captured");
+}
+
+TEST(PaymentStateMachineDeathTest, ChangesOutsideTheAuthorizationStopTheProcess) {
+  payment_record corrupt = capturing(in_state(payment_status::authorized), 600);
+  corrupt.change->amount = 1001;  // more than was ever authorized
+  EXPECT_DEATH((void)apply_change_outcome(corrupt, channel_approved{"C1"}, stamp(2)),
+               "change.amount <= p.amount.amount");
+  payment_record partial_void = voiding(in_state(payment_status::authorized));
+  partial_void.change->amount = 600;  // a void releases the whole authorization
+  EXPECT_DEATH((void)apply_change_outcome(partial_void, channel_approved{"V1"}, stamp(2)),
+               "change.amount == p.amount.amount");
+  payment_record captured = in_state(payment_status::captured);
+  captured.change = pending_change{change_kind::void_, 1000, std::nullopt, std::nullopt};
+  EXPECT_DEATH((void)apply_change_outcome(captured, channel_approved{"V1"}, stamp(2)),
+               "p.status == payment_status::authorized");
 }
 
 TEST(PaymentStateMachineDeathTest, RefundOutsideThePaymentsReservationStopsTheProcess) {
