@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/limits.h"
 #include "config/secret.h"
 
 namespace sy::config {
@@ -36,6 +37,9 @@ struct storage_settings {
   std::string path = "data/store";
   std::int64_t map_size_bytes = std::int64_t{4} << 30;
   bool map_growth = true;
+  // Growth doubles the map up to this size; at least map_size_bytes. The default, the largest
+  // allowed, leaves the disk as the real limit (the map is address space, not allocated space).
+  std::int64_t map_size_max_bytes = limits::store_map_size_max;
   std::int64_t idempotency_retention_h = 24;
   std::int64_t nonce_window_s = 600;
 };

@@ -182,5 +182,13 @@ inline constexpr std::size_t store_check_problem_count_max = 1000;
 // plus the writer, the admin endpoints and `switchyard store` tools may read at once.
 inline constexpr unsigned store_reader_count_max = 512;
 static_assert(static_cast<std::int64_t>(store_reader_count_max) > worker_count_max + 8);
+// Records per page of a long walk (a payment's events, the channel requests, `store check`): each
+// page is one short read transaction, so a walk of a large table never pins old map pages for long.
+inline constexpr std::size_t store_scan_page_count = 256;
+// Every composite key of the book fits a store key. The longest is a merchant reference index
+// entry: merchant id, "\0r\0", a reference of up to 64 four-byte UTF-8 characters, "\0", an id.
+static_assert(store_key_size_max >=
+                  config_id_size_max + 3 + 4 * merchant_reference_size_max + 1 + object_id_size_max,
+              "a merchant reference index key must fit a store key");
 
 }  // namespace sy::limits

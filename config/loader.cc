@@ -392,11 +392,20 @@ class loader {
   void read_storage(table_reader& r) {
     auto& s = config_->storage;
     if (auto v = r.text("path", false, limits::config_path_size_max)) s.path = *v;
-    if (auto v = r.integer("map_size_bytes", false, limits::store_map_size_min,
-                           limits::store_map_size_max)) {
-      s.map_size_bytes = *v;
-    }
+    const auto size =
+        r.integer("map_size_bytes", false, limits::store_map_size_min, limits::store_map_size_max);
+    if (size) s.map_size_bytes = *size;
     if (auto v = r.boolean("map_growth")) s.map_growth = *v;
+    const auto size_max = r.integer("map_size_max_bytes", false, limits::store_map_size_min,
+                                    limits::store_map_size_max);
+    if (size_max) s.map_size_max_bytes = *size_max;
+    // Against the effective map_size_bytes, its default too (the map never shrinks); not against
+    // an invalid one, already reported.
+    if (size_max && (size || !r.has("map_size_bytes")) && *size_max < s.map_size_bytes) {
+      r.error_at("map_size_max_bytes",
+                 mask_digit_runs(std::to_string(*size_max) + " is below map_size_bytes " +
+                                 std::to_string(s.map_size_bytes)));
+    }
     if (auto v = r.integer("idempotency_retention_h", false, limits::idempotency_retention_h_min,
                            limits::idempotency_retention_h_max)) {
       s.idempotency_retention_h = *v;

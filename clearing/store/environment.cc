@@ -1,6 +1,7 @@
 // Opening the LMDB environment, checking the layout version, and the copy-out reads.
 #include "clearing/store/environment.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -33,7 +34,7 @@ bool valid_key(std::string_view key) noexcept {
 // True when every table but meta is empty: a store that may be given a layout version.
 result<bool> tables_empty(detail::env_state& s, MDB_txn* txn) noexcept {
   for (const table t : all_tables) {
-    if (t == table::meta) continue;
+    if (t == table::meta || !s.has(t)) continue;
     MDB_stat st;
     if (const int rc = mdb_stat(txn, s.dbi(t), &st)) {
       return result<bool>(boost::system::in_place_error, lmdb_error(rc));
@@ -43,21 +44,25 @@ result<bool> tables_empty(detail::env_state& s, MDB_txn* txn) noexcept {
   return true;
 }
 
-// Checks the layout version in meta, writing it into a new store. Runs in open's write txn.
+error_code write_layout(detail::env_state& s, MDB_txn* txn) {
+  MDB_val key = detail::to_val(layout_key);
+  std::string sealed = seal(table::meta, layout_key, layout_kind, layout_payload());
+  MDB_val data = detail::to_val(sealed);
+  if (const int rc = mdb_put(txn, s.dbi(table::meta), &key, &data, 0)) return lmdb_error(rc);
+  return {};
+}
+
+// Checks the layout version in meta, writing it into a new store. Runs in open's transaction.
 error_code check_layout(detail::env_state& s, MDB_txn* txn) {
   MDB_val key = detail::to_val(layout_key);
   MDB_val value;
-  const int rc = mdb_get(txn, s.dbi(table::meta), &key, &value);
+  const int rc = s.has(table::meta) ? mdb_get(txn, s.dbi(table::meta), &key, &value) : MDB_NOTFOUND;
   if (rc == MDB_NOTFOUND) {
     auto empty = tables_empty(s, txn);
     if (!empty) return empty.error();
     if (!*empty) return errc::layout_missing;
-    std::string sealed = seal(table::meta, layout_key, layout_kind, layout_payload());
-    MDB_val data = detail::to_val(sealed);
-    if (const int put_rc = mdb_put(txn, s.dbi(table::meta), &key, &data, 0)) {
-      return lmdb_error(put_rc);
-    }
-    return {};
+    // Read-only: an empty store (a switch stopped before its first commit) has nothing to check.
+    return s.options.read_only ? error_code() : write_layout(s, txn);
   }
   if (rc != 0) return lmdb_error(rc);
   auto rec = unseal(table::meta, layout_key, detail::view(value));
@@ -66,16 +71,25 @@ error_code check_layout(detail::env_state& s, MDB_txn* txn) {
   return {};
 }
 
-// Opens every table (creating it in a new store) and checks the layout, in one write txn.
+// Opens every table and checks the layout, in one transaction. Writable: creates missing
+// tables. Read-only: a read transaction, so LMDB's write lock is never taken; a missing table
+// stays absent and reads as empty. Committing (even the read transaction) keeps the handles.
 error_code open_tables(detail::env_state& s) {
+  const bool read_only = s.options.read_only;
   MDB_txn* txn = nullptr;
-  if (const int rc = mdb_txn_begin(s.env, nullptr, 0, &txn)) return lmdb_error(rc);
+  if (const int rc = mdb_txn_begin(s.env, nullptr, read_only ? MDB_RDONLY : 0, &txn)) {
+    return lmdb_error(rc);
+  }
   for (const table t : all_tables) {
     const std::string name(table_name(t));
-    if (const int rc = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &s.dbis[std::size_t(t)])) {
+    const auto i = static_cast<std::size_t>(t);
+    const int rc = mdb_dbi_open(txn, name.c_str(), read_only ? 0 : MDB_CREATE, &s.dbis[i]);
+    if (rc == MDB_NOTFOUND && read_only) continue;
+    if (rc != 0) {
       mdb_txn_abort(txn);
       return lmdb_error(rc);
     }
+    s.present[i] = true;
   }
   if (const error_code ec = check_layout(s, txn)) {
     mdb_txn_abort(txn);
@@ -85,18 +99,58 @@ error_code open_tables(detail::env_state& s) {
   return {};
 }
 
-error_code open_env(detail::env_state& s) {
+// A read-only open creates nothing, so the directory must already hold LMDB's data file, and a
+// non-empty one (LMDB would try to initialise an empty file).
+error_code require_data_file(const std::string& path) {
+  std::error_code ec;
+  const std::uintmax_t size =
+      std::filesystem::file_size(std::filesystem::path(path) / "data.mdb", ec);
+  if (ec == std::errc::no_such_file_or_directory || (!ec && size == 0)) return lmdb_error(ENOENT);
+  if (ec) return error_code(ec);
+  return {};
+}
+
+int open_lmdb_with(detail::env_state& s, unsigned flags) {
   const environment_options& o = s.options;
-  std::error_code fs_error;
-  std::filesystem::create_directories(o.path, fs_error);
-  if (fs_error) return error_code(fs_error);
-  if (const int rc = mdb_env_create(&s.env)) return lmdb_error(rc);
+  if (const int rc = mdb_env_create(&s.env)) return rc;
   int rc = mdb_env_set_maxdbs(s.env, static_cast<MDB_dbi>(table_count));
   if (rc == 0) rc = mdb_env_set_maxreaders(s.env, limits::store_reader_count_max);
+  // Read-only too: LMDB raises a smaller map to the size the data needs.
   if (rc == 0) rc = mdb_env_set_mapsize(s.env, static_cast<std::size_t>(o.map_size_bytes));
-  // MDB_NOTLS: read transactions belong to the pool, not to threads. Default sync: every
-  // commit is fsync'd, the durability the merchant API promises.
-  if (rc == 0) rc = mdb_env_open(s.env, o.path.c_str(), MDB_NOTLS, 0640);
+  if (rc == 0) rc = mdb_env_open(s.env, o.path.c_str(), flags, 0640);
+  return rc;
+}
+
+// Opens the LMDB environment. MDB_NOTLS: read transactions belong to the pool, not to threads.
+// Default sync: every commit is fsync'd, the durability the merchant API promises.
+int open_lmdb(detail::env_state& s) {
+  if (!s.options.read_only) return open_lmdb_with(s, MDB_NOTLS);
+  const int rc = open_lmdb_with(s, MDB_NOTLS | MDB_RDONLY);
+  if (rc != EACCES) return rc;
+  // The lock file is not ours to write (a read-only copy, another user's store). LMDB itself
+  // drops the lock on a read-only filesystem; do the same, but say what it costs: this process
+  // is invisible to a writer, which may reuse the pages it reads.
+  mdb_env_close(s.env);
+  s.env = nullptr;
+  const int retry = open_lmdb_with(s, MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK);
+  if (retry == 0) {
+    s.warn(
+        "store lock file not writable, opened without it: reads are consistent only while "
+        "no switch writes this store");
+  }
+  return retry;
+}
+
+error_code open_env(detail::env_state& s) {
+  const environment_options& o = s.options;
+  if (o.read_only) {
+    if (const error_code ec = require_data_file(o.path)) return ec;
+  } else {
+    std::error_code fs_error;
+    std::filesystem::create_directories(o.path, fs_error);
+    if (fs_error) return error_code(fs_error);
+  }
+  int rc = open_lmdb(s);
   if (rc != 0) return lmdb_error(rc);
   // Free the reader slots of processes that died holding them (a killed `store check`): stale
   // slots would pin old pages and keep the file growing.
@@ -108,6 +162,41 @@ error_code open_env(detail::env_state& s) {
   return open_tables(s);
 }
 
+// The first key above every key starting with `prefix`: the prefix without its trailing 0xff
+// bytes, last byte incremented. Empty when there is none (an empty or all-0xff prefix).
+std::string prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+// Positions `cursor` on the last key below both `after` (when given) and the prefix's end.
+// MDB_SET_RANGE finds the first key at or above that bound, MDB_PREV the one before it; with
+// no key at or above it (or no bound), the table's last key is the one.
+int seek_reverse(MDB_cursor* cursor, const scan_range& range, MDB_val& k, MDB_val& v) {
+  std::string bound = prefix_end(range.prefix);
+  if (!range.after.empty() && (bound.empty() || range.after < bound)) bound = range.after;
+  if (bound.empty()) return mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  k = detail::to_val(bound);
+  const int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  if (rc == MDB_NOTFOUND) return mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  if (rc != 0) return rc;
+  return mdb_cursor_get(cursor, &k, &v, MDB_PREV);
+}
+
+// Positions `cursor` on the first key at or above the prefix and strictly above `after`.
+int seek_forward(MDB_cursor* cursor, const scan_range& range, MDB_val& k, MDB_val& v) {
+  const std::string_view start = range.after > range.prefix ? range.after : range.prefix;
+  k = detail::to_val(start);
+  int rc = start.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                         : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && !range.after.empty() && detail::view(k) == range.after) {
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  return rc;
+}
+
 }  // namespace
 
 environment_options environment_options::from(const config::storage_settings& settings) {
@@ -115,6 +204,7 @@ environment_options environment_options::from(const config::storage_settings& se
   o.path = settings.path;
   o.map_size_bytes = settings.map_size_bytes;
   o.map_growth = settings.map_growth;
+  o.map_size_max = settings.map_size_max_bytes;
   return o;
 }
 
@@ -253,6 +343,7 @@ result<record> environment::read(table t, std::string_view key) const {
   if (s.options.faults != nullptr && s.options.faults->read_fails()) {
     return errc::injected_failure;
   }
+  if (!s.has(t)) return errc::not_found;
   const detail::read_scope scope(s);
   auto txn = scope.txn();
   if (!txn) return txn.error();
@@ -275,23 +366,22 @@ result<std::size_t> environment::scan(table t, const scan_range& range,
   if (s.options.faults != nullptr && s.options.faults->read_fails()) {
     return errc::injected_failure;
   }
+  if (!s.has(t)) return std::size_t{0};
   const detail::read_scope scope(s);
   auto txn = scope.txn();
   if (!txn) return txn.error();
   MDB_cursor* cursor = nullptr;
   if (const int rc = mdb_cursor_open(*txn, s.dbi(t), &cursor)) return lmdb_error(rc);
-  const std::string_view start = range.after > range.prefix ? range.after : range.prefix;
-  MDB_val k = detail::to_val(start);
+  MDB_val k;
   MDB_val v;
-  int rc = start.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-                         : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-  if (rc == 0 && !range.after.empty() && detail::view(k) == range.after) {
-    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
-  }
+  int rc = range.reverse ? seek_reverse(cursor, range, k, v) : seek_forward(cursor, range, k, v);
+  const MDB_cursor_op step = range.reverse ? MDB_PREV : MDB_NEXT;
   std::size_t visited = 0;
   error_code failure;
-  for (; rc == 0 && visited < range.limit; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+  for (; rc == 0 && visited < range.limit; rc = mdb_cursor_get(cursor, &k, &v, step)) {
     const std::string_view key = detail::view(k);
+    // The keys with the prefix are contiguous and the walk starts among them or beyond them
+    // in its direction, so the first key without the prefix ends it.
     if (!key.starts_with(range.prefix)) break;
     auto rec = unseal(t, key, detail::view(v));
     if (!rec) {

@@ -34,10 +34,15 @@ inline constexpr std::uint32_t layout_version = 1;
 using log_sink = std::function<void(std::string_view line)>;
 
 struct environment_options {
-  std::string path;  // a directory; created when missing
+  std::string path;  // a directory; created when missing (unless read_only)
   std::int64_t map_size_bytes = limits::store_map_size_min;
   bool map_growth = true;  // on MDB_MAP_FULL, double the map up to map_size_max
   std::int64_t map_size_max = limits::store_map_size_max;
+  // For tools (`store stat|check`): MDB_RDONLY, so the store is opened beside a running switch
+  // without taking LMDB's write lock, and nothing is created or written. A writer on such an
+  // environment fails every batch with EACCES (lmdb_category), LMDB's answer to a write
+  // transaction in a read-only environment.
+  bool read_only = false;
   fault_plan* faults = nullptr;  // tests only: injected read and commit failures; not owned
   log_sink log;                  // empty: warn lines go to stderr
 
@@ -51,12 +56,15 @@ struct store_counters {
   std::uint64_t corrupt_reads = 0;  // reads that found a record failing its envelope check
 };
 
-// What a scan visits: keys that start with `prefix` and sort after `after` (empty: from the
-// first), at most `limit` of them, in key order.
+// What a scan visits: keys that start with `prefix` (empty: every key), at most `limit` of them.
+// Forward: in ascending key order, the keys sorting after `after` (empty: from the first).
+// Reverse: in descending key order, the keys sorting before `after` (empty: from the last), e.g.
+// a merchant's payments newest first. Either way `after` is the last key of the previous page.
 struct scan_range {
   std::string_view prefix;
   std::string_view after;
   std::size_t limit = 0;
+  bool reverse = false;
 };
 
 // Called for each record of a scan, inside its read transaction: the views die when it returns.
@@ -67,10 +75,15 @@ using scan_visitor = std::function<bool(std::string_view key, const record_view&
 class environment {
  public:
   // Opens (creating when new) the store at options.path and checks its layout version.
+  // Read-only (options.read_only): creates nothing; a table missing from the store reads as
+  // empty (a table added since the store was last opened for writing); a store whose lock file
+  // cannot be written is opened without it, with a warn line (reads are then safe only while no
+  // switch writes the store).
   // Errors: errc::version_mismatch; errc::corrupt_record when the meta record fails its check;
   // errc::layout_missing when tables hold data but meta has no version; an lmdb_category code
-  // (e.g. MDB_INVALID for a file that is not LMDB, EACCES) or a system error creating the
-  // directory. Thread-safe once opened.
+  // (e.g. MDB_INVALID for a file that is not LMDB, EACCES; read-only: ENOENT when the directory
+  // holds no LMDB data file or an empty one) or a system error creating the directory.
+  // Thread-safe once opened.
   static result<std::unique_ptr<environment>> open(environment_options options);
 
   // Destroy the writer (if any) first.

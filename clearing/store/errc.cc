@@ -44,6 +44,8 @@ class store_errors final : public boost::system::error_category {
         return "value is too long";
       case errc::unit_too_large:
         return "unit of work is empty or has too many operations";
+      case errc::record_changed:
+        return "record changed since it was read";
     }
     return "unknown store error";
   }

@@ -21,6 +21,7 @@ enum class errc {
   key_too_large,     // empty key, or longer than limits::store_key_size_max
   value_too_large,   // payload longer than limits::store_value_size_max
   unit_too_large,    // empty unit of work, or more than limits::store_unit_op_count_max ops
+  record_changed,    // a `require::unchanged` precondition failed: the record is not as read
 };
 
 const boost::system::error_category& store_category() noexcept;
@@ -39,6 +40,15 @@ inline boost::system::error_code make_lmdb_error(int rc) noexcept {
 
 inline bool is_io_error(const boost::system::error_code& ec) noexcept {
   return ec.category() == lmdb_category();
+}
+
+// Whether `ec` says the store's bytes cannot be trusted (a record or the layout fails its
+// check), as opposed to the store being unreachable: start-up exits store_corrupt for these and
+// store_unavailable for the rest.
+inline bool is_corruption(const boost::system::error_code& ec) noexcept {
+  return ec == make_error_code(errc::corrupt_record) ||
+         ec == make_error_code(errc::version_mismatch) ||
+         ec == make_error_code(errc::layout_missing);
 }
 
 }  // namespace sy::clearing::store

@@ -11,11 +11,13 @@ namespace sy::clearing::store {
 namespace {
 
 // Walks one table in `txn`, counting its records and noting those failing their envelope check.
+// A table a read-only open did not find is empty.
 error_code check_table(detail::env_state& s, MDB_txn* txn, table t, check_report& report) {
-  MDB_cursor* cursor = nullptr;
-  if (const int rc = mdb_cursor_open(txn, s.dbi(t), &cursor)) return make_lmdb_error(rc);
   table_check& counts = report.tables[static_cast<std::size_t>(t)];
   counts.where = t;
+  if (!s.has(t)) return {};
+  MDB_cursor* cursor = nullptr;
+  if (const int rc = mdb_cursor_open(txn, s.dbi(t), &cursor)) return make_lmdb_error(rc);
   MDB_val k;
   MDB_val v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
@@ -24,10 +26,7 @@ error_code check_table(detail::env_state& s, MDB_txn* txn, table t, check_report
     auto verified = unseal(t, detail::view(k), detail::view(v));
     if (verified) continue;
     ++counts.corrupt;
-    ++report.problem_count;
-    if (report.problems.size() < limits::store_check_problem_count_max) {
-      report.problems.push_back({t, detail::hex(detail::view(k)), verified.error()});
-    }
+    add_problem(report, t, detail::view(k), verified.error());
   }
   mdb_cursor_close(cursor);
   return rc == MDB_NOTFOUND ? error_code() : make_lmdb_error(rc);
@@ -45,6 +44,14 @@ unsigned long long ull(std::uint64_t v) {
 }
 
 }  // namespace
+
+void add_problem(check_report& report, table t, std::string_view key, error_code error,
+                 std::string what) {
+  ++report.problem_count;
+  if (report.problems.size() < limits::store_check_problem_count_max) {
+    report.problems.push_back({t, detail::hex(key), error, std::move(what)});
+  }
+}
 
 result<check_report> check(const environment& env) {
   detail::env_state& s = detail::state_of(env);
@@ -64,11 +71,13 @@ result<check_report> check(const environment& env) {
 std::string to_string(const check_report& report) {
   std::string out;
   for (const table_check& t : report.tables) {
-    out += line("%-12s records %llu  corrupt %llu\n", std::string(table_name(t.where)).c_str(),
+    out += line("%-13s records %llu  corrupt %llu\n", std::string(table_name(t.where)).c_str(),
                 ull(t.records), ull(t.corrupt));
   }
   for (const check_problem& p : report.problems) {
-    out += std::string(table_name(p.where)) + " key " + p.key_hex + ": " + p.error.message() + "\n";
+    out += std::string(table_name(p.where)) + " key " + p.key_hex + ": " + p.error.message();
+    if (!p.detail.empty()) out += ": " + p.detail;
+    out += '\n';
   }
   if (report.problem_count > report.problems.size()) {
     out += line("... and %llu more problems\n", ull(report.problem_count - report.problems.size()));
@@ -96,6 +105,10 @@ result<stat_report> stat(const environment& env) {
   auto txn = scope.txn();
   if (!txn) return txn.error();
   for (const table t : all_tables) {
+    if (!s.has(t)) {  // a table a read-only open did not find is empty
+      report.tables[static_cast<std::size_t>(t)] = {t, 0, 0, 0, 0, 0};
+      continue;
+    }
     MDB_stat st;
     if (const int rc = mdb_stat(*txn, s.dbi(t), &st)) return make_lmdb_error(rc);
     report.tables[static_cast<std::size_t>(t)] = {
@@ -107,7 +120,7 @@ result<stat_report> stat(const environment& env) {
 std::string to_string(const stat_report& report) {
   std::string out;
   for (const table_stat& t : report.tables) {
-    out += line("%-12s entries %llu  depth %u  pages branch %llu leaf %llu overflow %llu\n",
+    out += line("%-13s entries %llu  depth %u  pages branch %llu leaf %llu overflow %llu\n",
                 std::string(table_name(t.where)).c_str(), ull(t.entries), t.depth,
                 ull(t.branch_pages), ull(t.leaf_pages), ull(t.overflow_pages));
   }

@@ -22,6 +22,7 @@ struct check_problem {
   table where = table::meta;
   std::string key_hex;  // the key as lowercase hex (keys may hold binary fields)
   error_code error;     // errc::corrupt_record
+  std::string detail;   // what is wrong beyond the error, e.g. a missing journal entry
 };
 
 struct check_report {
@@ -31,6 +32,11 @@ struct check_report {
 
   bool ok() const noexcept { return problem_count == 0; }
 };
+
+// Counts a problem with the record under `key` in `t` and keeps it when fewer than
+// limits::store_check_problem_count_max are kept. For checks layered on this one (the book's).
+void add_problem(check_report& report, table t, std::string_view key, error_code error,
+                 std::string what = {});
 
 // Verifies the envelope of every record of every table in one read transaction (a consistent
 // snapshot; a growth of the map waits until it ends). Problems are reported, not returned as

@@ -9,26 +9,28 @@
 namespace sy::clearing::store {
 
 enum class table : std::uint8_t {
-  meta = 0,         // layout version and store-wide facts
-  payments = 1,     // payment id -> payment state
-  events = 2,       // payment id + sequence -> event
-  idempotency = 3,  // merchant + idempotency key -> fingerprint, state, stored response, expiry
-  journal = 4,      // business date + sequence -> journal entry (read by clearing at cutoff)
-  saf = 5,          // store-and-forward queue: reversals waiting for their bank
-  nonces = 6,       // merchant + request nonce -> expiry (replay protection)
-  batches = 7,      // clearing batch records
+  meta = 0,           // layout version and store-wide facts
+  payments = 1,       // payment or refund id -> its state
+  events = 2,         // payment id + event id -> event
+  idempotency = 3,    // merchant + idempotency key -> fingerprint, state, stored response, expiry
+  journal = 4,        // business date + event id -> journal entry (read by clearing at cutoff)
+  saf = 5,            // requests sent to a channel without a final state, and reversals due
+  nonces = 6,         // merchant + request nonce -> expiry (replay protection)
+  batches = 7,        // clearing batch records
+  payment_index = 8,  // merchant + payment id, merchant + reference + payment id (API lists)
 };
 
-inline constexpr std::size_t table_count = 8;
+inline constexpr std::size_t table_count = 9;
 
 inline constexpr std::array<table, table_count> all_tables{
-    table::meta,    table::payments, table::events, table::idempotency,
-    table::journal, table::saf,      table::nonces, table::batches};
+    table::meta, table::payments, table::events,  table::idempotency,  table::journal,
+    table::saf,  table::nonces,   table::batches, table::payment_index};
 
 // The LMDB database name of a table; also how tools and logs name it.
 constexpr std::string_view table_name(table t) noexcept {
   constexpr std::array<std::string_view, table_count> names{
-      "meta", "payments", "events", "idempotency", "journal", "saf", "nonces", "batches"};
+      "meta", "payments", "events",  "idempotency",  "journal",
+      "saf",  "nonces",   "batches", "payment_index"};
   return names[static_cast<std::size_t>(t)];
 }
 

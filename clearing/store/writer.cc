@@ -22,13 +22,23 @@ error_code validate(const unit_of_work& unit) noexcept {
   }
   for (const operation& op : unit.ops) {
     if (op.key.empty() || op.key.size() > limits::store_key_size_max) return errc::key_too_large;
-    if (op.payload.size() > limits::store_value_size_max) return errc::value_too_large;
+    if (op.payload.size() > limits::store_value_size_max ||
+        op.expected.size() > limits::store_value_size_max) {
+      return errc::value_too_large;
+    }
   }
   return {};
 }
 
 error_code from_lmdb(int rc) noexcept {
   return rc == MDB_MAP_FULL ? error_code(errc::map_full) : make_lmdb_error(rc);
+}
+
+// Whether the stored `value` under op's key is the record op.expected describes. A record that
+// fails its envelope check is not the one the caller read either.
+bool holds_expected(const operation& op, std::string_view value) noexcept {
+  const auto stored = unseal(op.where, op.key, value);
+  return stored && stored->kind == op.expected_kind && stored->payload == op.expected;
 }
 
 // The first operation of `unit` whose precondition fails against `txn`, as an outcome; an empty
@@ -46,7 +56,12 @@ result<commit_outcome> check_preconditions(detail::env_state& s, MDB_txn* txn,
     }
     const bool exists = rc == 0;
     if (op.condition == require::absent && exists) return commit_outcome{errc::key_exists, i};
-    if (op.condition == require::present && !exists) return commit_outcome{errc::key_missing, i};
+    if (op.condition != require::absent && !exists) return commit_outcome{errc::key_missing, i};
+    if (op.condition == require::unchanged &&
+        !holds_expected(op,
+                        std::string_view(static_cast<const char*>(value.mv_data), value.mv_size))) {
+      return commit_outcome{errc::record_changed, i};
+    }
   }
   return commit_outcome{};
 }
@@ -73,6 +88,7 @@ executor inline_executor() noexcept {
 writer::writer(environment& env, writer_options options)
     : env_(env), options_(options), ring_(options.queue_unit_count_max) {
   SY_VERIFY(options_.queue_unit_count_max > 0 && options_.batch_unit_count_max > 0);
+  SY_VERIFY(!env.options().read_only);
   thread_ = std::thread([this] { run(); });
 }
 

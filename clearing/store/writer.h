@@ -24,6 +24,10 @@ enum class require : std::uint8_t {
   none,
   absent,   // the key must not exist (e.g. the first insert of an idempotency key)
   present,  // the key must exist
+  // The key must hold a record of the operation's `expected_kind` whose payload is exactly
+  // `expected`: what the caller read before deciding (compare-and-set). Two requests that read
+  // the same payment and both change it cannot both commit: the second is refused.
+  unchanged,
 };
 
 // One put or erase. An erase of a missing key with require::none is not an error.
@@ -36,13 +40,29 @@ struct operation {
   std::uint8_t kind = 0;  // the record kind sealed into the envelope (puts)
   std::string payload;    // puts only
   require condition = require::none;
+  std::uint8_t expected_kind = 0;  // require::unchanged only
+  std::string expected;            // require::unchanged only: the payload read before
 
   static operation put(table t, std::string key, std::uint8_t kind, std::string payload,
                        require condition = require::none) {
-    return {action::put, t, std::move(key), kind, std::move(payload), condition};
+    return {action::put, t, std::move(key), kind, std::move(payload), condition, 0, {}};
   }
   static operation erase(table t, std::string key, require condition = require::none) {
-    return {action::erase, t, std::move(key), 0, {}, condition};
+    return {action::erase, t, std::move(key), 0, {}, condition, 0, {}};
+  }
+  // A put that replaces the record of `expected_kind` and payload `expected`, and nothing else.
+  static operation replace(table t, std::string key, std::uint8_t kind, std::string payload,
+                           std::uint8_t expected_kind, std::string expected) {
+    return {action::put,        t,
+            std::move(key),     kind,
+            std::move(payload), require::unchanged,
+            expected_kind,      std::move(expected)};
+  }
+  // An erase of the record of `expected_kind` and payload `expected`, and nothing else.
+  static operation erase_unchanged(table t, std::string key, std::uint8_t expected_kind,
+                                   std::string expected) {
+    return {action::erase,      t, std::move(key), 0, {}, require::unchanged, expected_kind,
+            std::move(expected)};
   }
 };
 
@@ -51,10 +71,11 @@ struct unit_of_work {
   std::vector<operation> ops;
 };
 
-// How a submitted unit ended. `error` empty: applied and durable (fsync'd). errc::key_exists or
-// errc::key_missing: a precondition failed, `op_index` names the operation, nothing of the unit
-// was applied and the rest of the batch committed. Any other error failed the whole batch:
-// errc::map_full, errc::injected_failure, errc::writer_stopped, or an lmdb_category code.
+// How a submitted unit ended. `error` empty: applied and durable (fsync'd). errc::key_exists,
+// errc::key_missing or errc::record_changed: a precondition failed, `op_index` names the
+// operation, nothing of the unit was applied and the rest of the batch committed. Any other error
+// failed the whole batch: errc::map_full, errc::injected_failure, errc::writer_stopped, or an
+// lmdb_category code.
 struct commit_outcome {
   error_code error;
   std::size_t op_index = 0;
@@ -88,7 +109,8 @@ struct writer_counters {
 
 class writer {
  public:
-  // Starts the writer thread on `env`, which must outlive the writer. Throws std::system_error
+  // Starts the writer thread on `env`, which must outlive the writer and be writable (a
+  // read-only environment is a bug: SY_VERIFY). Throws std::system_error
   // when the thread cannot start (start-up only).
   explicit writer(environment& env, writer_options options = {});
   // Stops as stop() does.

@@ -58,7 +58,7 @@ TEST_F(StoreInspection, CheckPassesOnAHealthyStoreAndCountsRecords) {
   EXPECT_EQ(report->tables[static_cast<std::size_t>(table::journal)].records, 10u);
   EXPECT_EQ(report->tables[static_cast<std::size_t>(table::saf)].records, 0u);
   const std::string text = to_string(*report);
-  EXPECT_NE(text.find("payments     records 10  corrupt 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("payments      records 10  corrupt 0"), std::string::npos) << text;
   EXPECT_NE(text.find("check: ok"), std::string::npos) << text;
 }
 
@@ -94,7 +94,7 @@ TEST_F(StoreInspection, StatReportsEntriesPagesAndMapUsage) {
   EXPECT_EQ(report->map_size_bytes, env_->map_size_bytes());
   EXPECT_EQ(report->readers_max, limits::store_reader_count_max);
   const std::string text = to_string(*report);
-  EXPECT_NE(text.find("journal      entries 10"), std::string::npos) << text;
+  EXPECT_NE(text.find("journal       entries 10"), std::string::npos) << text;
   EXPECT_NE(text.find("map: "), std::string::npos) << text;
 }
 

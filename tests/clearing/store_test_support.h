@@ -1,11 +1,15 @@
 // Test support for the store: a unique temporary store directory removed afterwards, options for
-// it, a log sink that records lines, and raw LMDB access to damage records on purpose.
+// it, a log sink that records lines, a store-and-writer fixture, a blocking commit, and raw LMDB
+// access to damage records on purpose.
 #pragma once
 
 #include <lmdb.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "clearing/store/environment.h"
+#include "clearing/store/writer.h"
 
 namespace sy::clearing::store::test {
 
@@ -64,6 +69,40 @@ inline environment_options options_for(const temp_dir& dir, log_capture* log = n
   if (log != nullptr) o.log = log->sink();
   return o;
 }
+
+// Submits `unit` and waits for its completion (run inline on the writer thread). A unit refused
+// at submission reports the refusal as its outcome.
+inline commit_outcome commit_and_wait(writer& w, unit_of_work unit) {
+  std::promise<commit_outcome> done;
+  auto outcome = done.get_future();
+  auto submitted = w.submit(std::move(unit), inline_executor(),
+                            [&done](const commit_outcome& o) { done.set_value(o); });
+  if (!submitted) return {submitted.error(), 0};
+  return outcome.get();
+}
+
+// A store in a fresh directory and its writer, opened before each test; the writer closes first.
+class store_fixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    auto env = environment::open(options_for(dir_, nullptr, &faults_));
+    ASSERT_TRUE(env.has_value()) << env.error().message();
+    env_ = std::move(*env);
+    writer_ = std::make_unique<writer>(*env_);
+  }
+  void TearDown() override {
+    writer_.reset();
+    env_.reset();
+  }
+
+  error_code commit(unit_of_work unit) { return commit_and_wait(*writer_, std::move(unit)).error; }
+
+  temp_dir dir_;
+  fault_plan faults_;
+  std::unique_ptr<environment> env_;
+  std::unique_ptr<writer> writer_;
+};
 
 // Writes `value` as-is (no envelope) under `key` in table `name`, bypassing the store: how a
 // torn or misplaced value looks to it. Returns the LMDB code.

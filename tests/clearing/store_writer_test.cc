@@ -29,14 +29,8 @@ unit_of_work one_put(table t, std::string key, std::string payload = "value",
   return u;
 }
 
-// Submits `unit` and waits for its completion (run inline on the writer thread).
 commit_outcome commit(writer& w, unit_of_work unit) {
-  std::promise<commit_outcome> done;
-  auto outcome = done.get_future();
-  auto submitted = w.submit(std::move(unit), inline_executor(),
-                            [&done](const commit_outcome& o) { done.set_value(o); });
-  if (!submitted) return {submitted.error(), 0};
-  return outcome.get();
+  return test::commit_and_wait(w, std::move(unit));
 }
 
 // Holds the writer thread inside a completion until released, so that what is submitted
@@ -190,6 +184,45 @@ TEST_F(StoreWriter, RequirePresentAndErase) {
   erase.ops.push_back(operation::erase(table::saf, "never-there"));
   EXPECT_FALSE(commit(*writer_, std::move(erase)).error);
   EXPECT_EQ(env_->read(table::saf, "s1").error(), errc::not_found);
+}
+
+// Two requests that read the same record and both change it: only the first commits, even when
+// both are in the same batch, and an erase is as guarded as a put.
+TEST_F(StoreWriter, RequireUnchangedIsCompareAndSet) {
+  ASSERT_FALSE(commit(*writer_, one_put(table::payments, "pay_1", "authorized")).error);
+  auto replace = [](std::string payload, std::uint8_t expected_kind, std::string expected) {
+    unit_of_work u;
+    u.ops.push_back(operation::put(table::events, "e-" + payload, 1, "x"));
+    u.ops.push_back(operation::replace(table::payments, "pay_1", 1, std::move(payload),
+                                       expected_kind, std::move(expected)));
+    return u;
+  };
+  std::vector<commit_outcome> outcomes(2);
+  {
+    stall held(*writer_);
+    for (std::size_t i = 0; i < 2; ++i) {
+      ASSERT_TRUE(writer_->submit(replace(i == 0 ? "captured" : "voided", 1, "authorized"),
+                                  inline_executor(),
+                                  [&outcomes, i](const commit_outcome& o) { outcomes[i] = o; }));
+    }
+  }
+  writer_->stop();
+  EXPECT_FALSE(outcomes[0].error);
+  EXPECT_EQ(outcomes[1].error, errc::record_changed);
+  EXPECT_EQ(outcomes[1].op_index, 1u);
+  EXPECT_EQ(env_->read(table::payments, "pay_1")->payload, "captured");
+  EXPECT_FALSE(present(table::events, "e-voided"));
+
+  writer_ = std::make_unique<writer>(*env_);
+  // The kind is part of what was read; a missing record is key_missing.
+  EXPECT_EQ(commit(*writer_, replace("refunded", 2, "captured")).error, errc::record_changed);
+  unit_of_work erase;
+  erase.ops.push_back(operation::erase_unchanged(table::payments, "pay_1", 1, "authorized"));
+  EXPECT_EQ(commit(*writer_, std::move(erase)).error, errc::record_changed);
+  unit_of_work erase_current;
+  erase_current.ops.push_back(operation::erase_unchanged(table::payments, "pay_1", 1, "captured"));
+  EXPECT_FALSE(commit(*writer_, std::move(erase_current)).error);
+  EXPECT_EQ(commit(*writer_, replace("refunded", 1, "captured")).error, errc::key_missing);
 }
 
 TEST_F(StoreWriter, RefusesMalformedUnitsAtOnce) {

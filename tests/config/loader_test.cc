@@ -39,6 +39,7 @@ TEST(ConfigLoader, AcceptsMinimalConfigWithDefaults) {
   EXPECT_EQ(c.listen.admin.address, "127.0.0.1");
   EXPECT_EQ(c.storage.idempotency_retention_h, 24);
   EXPECT_EQ(c.storage.nonce_window_s, 600);
+  EXPECT_EQ(c.storage.map_size_max_bytes, limits::store_map_size_max);
   EXPECT_EQ(c.clearing.cutoff.hour, 23);
   EXPECT_EQ(c.hsm.backend, hsm_backend::soft);
   EXPECT_EQ(c.hsm.soft.master_key.reference(), "env:MASTER");
@@ -140,6 +141,25 @@ TEST(ConfigLoader, ReportsSyntaxErrorWithPosition) {
   EXPECT_EQ(outcome.diagnostics[0].line, 3u);
   EXPECT_GT(outcome.diagnostics[0].column, 0u);
   EXPECT_THAT(lines(outcome)[0], AllOf(HasSubstr("t.toml:3:"), HasSubstr("TOML syntax error")));
+}
+
+TEST(ConfigLoader, MapsTheMapSizeBounds) {
+  const auto outcome =
+      load(minimal + "[storage]\nmap_size_bytes = 16777216\nmap_size_max_bytes = 16777216\n");
+  ASSERT_TRUE(outcome.ok()) << ::testing::PrintToString(lines(outcome));
+  EXPECT_EQ(outcome.config->storage.map_size_bytes, std::int64_t{16} << 20);
+  EXPECT_EQ(outcome.config->storage.map_size_max_bytes, std::int64_t{16} << 20);
+  const auto largest = load(minimal + "[storage]\nmap_size_max_bytes = 1099511627776\n");
+  ASSERT_TRUE(largest.ok()) << ::testing::PrintToString(lines(largest));
+  EXPECT_EQ(largest.config->storage.map_size_max_bytes, limits::store_map_size_max);
+}
+
+// An invalid map_size_bytes is reported once; the maximum is not also compared with it.
+TEST(ConfigLoader, AnInvalidMapSizeIsNotComparedWithTheMaximum) {
+  const auto outcome =
+      load(minimal + "[storage]\nmap_size_bytes = 1\nmap_size_max_bytes = 1073741824\n");
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(error_count(outcome.diagnostics), 1u) << ::testing::PrintToString(lines(outcome));
 }
 
 TEST(ConfigLoader, ReportsEveryErrorNotOnlyTheFirst) {

@@ -23,6 +23,9 @@ struct env_state {
   env_state& operator=(const env_state&) = delete;
 
   MDB_dbi dbi(table t) const noexcept { return dbis[static_cast<std::size_t>(t)]; }
+  // False only for a table a read-only open did not find (it reads as empty); dbi(t) is then
+  // not a handle and must not be used.
+  bool has(table t) const noexcept { return present[static_cast<std::size_t>(t)]; }
 
   // A reset read transaction from the pool, renewed, or a new one. Call with resize_lock held
   // shared. Errors: an lmdb_category code (e.g. MDB_READERS_FULL).
@@ -44,6 +47,7 @@ struct env_state {
   environment_options options;
   MDB_env* env = nullptr;
   std::array<MDB_dbi, table_count> dbis{};
+  std::array<bool, table_count> present{};
   // Readers hold it shared for the life of a read transaction; growth holds it exclusively.
   // Writer-preferring, so a steady stream of readers cannot starve a growth.
   pthread_rwlock_t resize_lock;
