@@ -1,9 +1,13 @@
 // `switchyard run [--config FILE]`: load and validate the configuration (FILE or the embedded
-// default), print what the switch would serve. The network server arrives with the gateway issue.
+// default), open the book of record and recover it, print what the switch would serve. The
+// network server arrives with the gateway issue.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
+#include "clearing/book.h"
+#include "clearing/store/environment.h"
+#include "clearing/store/errc.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
 
@@ -87,7 +91,25 @@ void print_summary(const config::config& c) {
     std::printf("  hsm           pkcs11 %s, PIN %s\n", c.hsm.pkcs11.module_path.c_str(),
                 std::string(c.hsm.pkcs11.pin.reference()).c_str());
   }
-  std::printf("The network server arrives with the gateway issue; nothing is served yet.\n");
+}
+
+namespace store = clearing::store;
+
+exit_code store_failure(const config::config& c, const error_code& ec) {
+  std::fprintf(stderr, "error: store at %s: %s\n", c.storage.path.c_str(), ec.message().c_str());
+  return store::is_corruption(ec) ? exit_code::store_corrupt : exit_code::store_unavailable;
+}
+
+// Opens (creating when new) the book of record and recovers it: the requests that were sent to a
+// channel but whose final state never committed are listed for the reversal path.
+exit_code open_and_recover(const config::config& c) {
+  auto env = store::environment::open(store::environment_options::from(c.storage));
+  if (!env) return store_failure(c, env.error());
+  const auto unanswered = clearing::book(**env).unanswered();
+  if (!unanswered) return store_failure(c, unanswered.error());
+  std::printf("  recovery      %zu request(s) sent without a final state, to be reversed\n",
+              unanswered->size());
+  return exit_code::ok;
 }
 
 }  // namespace
@@ -104,7 +126,10 @@ void add_run_command(CLI::App& app, exit_code& status) {
       return;
     }
     print_summary(*loaded);
-    status = exit_code::ok;
+    status = open_and_recover(*loaded);
+    if (status == exit_code::ok) {
+      std::printf("The network server arrives with the gateway issue; nothing is served yet.\n");
+    }
   });
 }
 

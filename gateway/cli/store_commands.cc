@@ -1,12 +1,14 @@
 // `switchyard store stat` and `switchyard store check`: the book of record as operators inspect
-// it, from a running or stopped switch's data directory (LMDB allows readers beside the writer).
+// it, from a running or stopped switch's data directory, opened read-only beside the writer.
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "clearing/book_check.h"
 #include "clearing/store/environment.h"
+#include "clearing/store/errc.h"
 #include "clearing/store/inspection.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
@@ -24,20 +26,16 @@ std::unique_ptr<store::environment> open_store(const std::string& file, exit_cod
     status = exit_code::bad_config;
     return nullptr;
   }
-  // Opening creates a missing store; an inspection must not, so a path without LMDB's data file
-  // is an error.
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(std::filesystem::path(loaded->storage.path) / "data.mdb",
-                                        ec)) {
-    std::fprintf(stderr, "error: no store at %s\n", loaded->storage.path.c_str());
-    status = exit_code::store_unavailable;
-    return nullptr;
-  }
-  auto env = store::environment::open(store::environment_options::from(loaded->storage));
+  // Read-only: nothing is created (a missing or empty store directory is an error, ENOENT), and
+  // LMDB's write lock is never taken, so a running switch keeps writing undisturbed.
+  auto options = store::environment_options::from(loaded->storage);
+  options.read_only = true;
+  auto env = store::environment::open(std::move(options));
   if (!env) {
     std::fprintf(stderr, "error: cannot open the store at %s: %s\n", loaded->storage.path.c_str(),
                  env.error().message().c_str());
-    status = exit_code::store_unavailable;
+    status =
+        store::is_corruption(env.error()) ? exit_code::store_corrupt : exit_code::store_unavailable;
     return nullptr;
   }
   return std::move(*env);
@@ -59,6 +57,14 @@ void report_on_store(const std::string& file, exit_code& status, Inspect inspect
   status = verdict(*report);
 }
 
+// Every envelope, then every typed record against its key and the other tables.
+result<store::check_report> check_everything(const store::environment& env) {
+  auto report = store::check(env);
+  if (!report) return report;
+  if (auto checked = clearing::check_book(env, *report); !checked) return checked.error();
+  return report;
+}
+
 }  // namespace
 
 void add_store_commands(CLI::App& app, exit_code& status) {
@@ -73,9 +79,9 @@ void add_store_commands(CLI::App& app, exit_code& status) {
                         [](const store::stat_report&) { return exit_code::ok; });
       });
 
-  group->add_subcommand("check", "Verify every record's checksum in every table")
+  group->add_subcommand("check", "Verify every record's checksum, layout and cross-table index")
       ->callback([file, &status] {
-        report_on_store(*file, status, store::check, [](const store::check_report& report) {
+        report_on_store(*file, status, check_everything, [](const store::check_report& report) {
           return report.ok() ? exit_code::ok : exit_code::store_corrupt;
         });
       });

@@ -1,0 +1,164 @@
+// The book of record's typed face over the store: decoded reads, and the unit of work of each
+// step of a payment, so that the gateway, the channels and clearing all write the same records
+// the same way (docs/storage.md, "Units of work"). Building a unit is pure; the caller submits
+// it to the store::writer and answers only once it is durable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clearing/layout.h"
+#include "clearing/payment.h"
+#include "clearing/store/environment.h"
+#include "clearing/store/writer.h"
+#include "config/result.h"
+#include "protocol/merchant_requests.h"
+
+namespace sy::clearing {
+
+// The merchant request a step belongs to, for its idempotency record (specs/merchant-api.md).
+struct merchant_request {
+  std::string merchant_id;
+  std::string idempotency_key;
+  store::fingerprint128 fingerprint;  // store::fingerprint(method, path, body)
+  std::chrono::sys_seconds received_at{};
+  std::chrono::sys_seconds expires_at{};  // received_at + [storage] idempotency_retention_h
+  // The payment or refund the request creates or changes.
+  std::string object_id;
+};
+
+// The final answer to a merchant request, stored for byte-for-byte replay.
+struct stored_response {
+  std::uint16_t status = 0;
+  std::string body;
+};
+
+// The idempotency record of `request` while it runs, exactly as the "sent" step stores it.
+layout::idempotency_record in_progress_record(const merchant_request& request);
+
+// ---- steps: each returns the one atomic unit of work of a step ----------------------------------
+
+// The "sent" commit, before the channel sees the request: the merchant request's idempotency
+// record (in progress), the payment's new state and the channel request. For a new payment
+// (`before` empty) also its index entries; for a refund, the new refund record.
+// Preconditions in the unit: the idempotency key is new (key_exists: the same key is already
+// in use: replay or 409), the payment is new or exactly `before` (record_changed: another request
+// changed it meanwhile), the refund and the channel request are new.
+struct sent_step {
+  merchant_request merchant;
+  std::optional<payment_record> before;  // empty: `payment` is new
+  payment_record payment;
+  std::optional<refund_record> refund;  // a refund begun
+  layout::channel_request request;      // state sent
+};
+store::unit_of_work sent(const sent_step& step);
+
+// What becomes of the channel request when its step completes.
+enum class request_end : std::uint8_t {
+  answered,             // erased: the request is final
+  awaiting_completion,  // kept, marked awaiting_completion: the channel completes it later
+  reversal_due,         // kept, marked reversal_due: store-and-forward reverses it
+};
+
+// The final commit of a request sent: the payment (and refund) in their new state, the event in
+// the events table and the journal, the channel request erased or re-marked, and, when a
+// merchant request waits on it, its idempotency record completed with the stored response.
+// Every record replaced must still be exactly as read (record_changed otherwise): a late answer
+// racing a timeout cannot both commit.
+struct final_step {
+  payment_record before;
+  payment_record payment;
+  std::optional<refund_record> refund_before;
+  std::optional<refund_record> refund;
+  std::optional<payment_event> event;  // none while the channel has yet to complete it
+  layout::channel_request request;     // as stored
+  request_end end = request_end::answered;
+  event_time next_attempt_at{};                // reversal_due: when to send the reversal
+  std::optional<merchant_request> merchant{};  // the request waiting on this answer, if any
+  std::optional<stored_response> response{};   // with `merchant`
+};
+store::unit_of_work finished(const final_step& step);
+
+// A new payment decided without a channel (the switch's own risk decline, no route): the
+// payment in its final state, its event, index entries, and the completed idempotency record,
+// in one commit.
+store::unit_of_work decided(const merchant_request& merchant, const payment_transition& decided,
+                            const stored_response& response);
+
+// A merchant request answered without changing any payment (a refused transition): only its
+// completed idempotency record, so a retry replays the same answer.
+store::unit_of_work answered(const merchant_request& merchant, const stored_response& response);
+
+// A request nonce of `key_id` seen at `expires_at - window`: key_exists when it was seen before.
+store::unit_of_work remember_nonce(std::string_view key_id, std::string_view nonce,
+                                   std::chrono::sys_seconds expires_at);
+
+// A clearing batch record written (`before` empty) or moved on (`before`: exactly as read).
+store::unit_of_work record_batch(const layout::batch_record& batch,
+                                 const std::optional<layout::batch_record>& before);
+
+// ---- reads ------------------------------------------------------------------------------------
+
+// A page of a merchant's payments, newest first.
+struct payment_page {
+  std::vector<payment_record> data;
+  bool has_more = false;
+};
+
+// A request to a channel whose final state is not in the book, as stored.
+struct open_request {
+  std::string key;
+  layout::channel_request request;
+};
+
+// Decoded reads. Every function returns store::errc::corrupt_record for a record that fails its
+// envelope or layout check (a wrong kind included), and passes on the environment's errors
+// (an lmdb_category code, errc::injected_failure). Reads are short and never span an await.
+class book {
+ public:
+  explicit book(const store::environment& env) noexcept : env_(env) {}
+
+  // Errors: errc::not_found.
+  result<payment_record> payment(std::string_view payment_id) const;
+  // Errors: errc::not_found.
+  result<refund_record> refund(std::string_view refund_id) const;
+  // A payment's events in the order they happened (event ids are time-ordered).
+  result<std::vector<payment_event>> events(std::string_view payment_id) const;
+  // nullopt when the merchant never used the key (or it was purged).
+  result<std::optional<layout::idempotency_record>> idempotency(std::string_view merchant_id,
+                                                                std::string_view key) const;
+  // GET /v1/payments: the merchant's payments, newest first, optionally only those with
+  // query.merchant_reference, starting after query.starting_after (a payment id).
+  result<payment_page> payments_of(std::string_view merchant_id,
+                                   const protocol::list_query& query) const;
+  // A business date's journal in event-id order, a page of at most `limit` entries after the
+  // event id `after` (empty: from the start).
+  result<std::vector<layout::journal_entry>> journal(std::chrono::year_month_day date,
+                                                     std::string_view after,
+                                                     std::size_t limit) const;
+
+  // Recovery on open: the requests sent to a channel whose final state never committed (the
+  // process stopped in between), for the reversal path. Requests awaiting a channel's later
+  // completion (a wallet refund) and reversals already due are not in it.
+  result<std::vector<open_request>> unanswered() const;
+  // Reversals due, for store-and-forward.
+  result<std::vector<open_request>> reversals_due() const;
+
+  // Units that erase up to `limit` idempotency records and nonces whose expiry is at or before
+  // `now`, one unit per record (record and index entry together, the record only if unchanged,
+  // so a key reused meanwhile survives). Off the hot path: the caller submits them to the writer
+  // at its own pace and calls again until fewer than `limit` come back.
+  result<std::vector<store::unit_of_work>> expired(std::chrono::sys_seconds now,
+                                                   std::size_t limit) const;
+
+ private:
+  result<std::vector<open_request>> requests_in(layout::request_state state) const;
+
+  const store::environment& env_;
+};
+
+}  // namespace sy::clearing

@@ -1,0 +1,544 @@
+// Encoding and decoding of the book's keys and records. Each record is its fields in declaration
+// order with the primitives of store/bytes.h; docs/storage.md lists them.
+#include "clearing/layout.h"
+
+#include <algorithm>
+#include <array>
+
+#include "clearing/store/bytes.h"
+#include "clearing/store/errc.h"
+#include "config/assert.h"
+#include "protocol/enum_names.h"
+
+namespace sy::clearing::layout {
+namespace {
+
+using store::byte_reader;
+using store::byte_writer;
+
+constexpr char separator = '\0';
+
+constexpr std::array<std::string_view, 4> request_kind_names{"payment", "capture", "void",
+                                                             "refund"};
+constexpr std::array<std::string_view, 3> request_state_names{"sent", "awaiting_completion",
+                                                              "reversal_due"};
+constexpr std::array<std::string_view, 2> idempotency_state_names{"in_progress", "complete"};
+constexpr std::array<std::string_view, 2> batch_state_names{"written", "presented"};
+
+// Parts of a composite key come from validated requests and config; a separator inside one
+// would let two keys collide, so it is a bug to get here with one.
+void append_part(std::string& key, std::string_view part) {
+  SY_VERIFY(part.find(separator) == std::string_view::npos);
+  key.append(part);
+}
+
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  bool first = true;
+  for (const auto part : parts) {
+    if (!first) key.push_back(separator);
+    append_part(key, part);
+    first = false;
+  }
+  return key;
+}
+
+// ---- field groups shared by several records ----
+
+void put_time(byte_writer& w, event_time t) {
+  w.i64(t.time_since_epoch().count());
+}
+event_time get_time(byte_reader& r) {
+  return event_time{std::chrono::milliseconds{r.i64()}};
+}
+
+void put_seconds(byte_writer& w, std::chrono::sys_seconds t) {
+  w.i64(t.time_since_epoch().count());
+}
+std::chrono::sys_seconds get_seconds(byte_reader& r) {
+  return std::chrono::sys_seconds{std::chrono::seconds{r.i64()}};
+}
+
+void put_date(byte_writer& w, std::chrono::year_month_day d) {
+  w.i64(std::chrono::sys_days{d}.time_since_epoch().count());
+}
+std::chrono::year_month_day get_date(byte_reader& r) {
+  const std::int64_t days = r.i64();
+  // Outside +-1 million days a year would overflow std::chrono::year's range.
+  if (days < -1'000'000 || days > 1'000'000) {
+    r.fail();
+    return {};
+  }
+  return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{days}}};
+}
+
+void put_money(byte_writer& w, const protocol::money& m) {
+  w.i64(m.amount);
+  w.text(m.currency.code());
+}
+protocol::money get_money(byte_reader& r) {
+  protocol::money m;
+  m.amount = r.i64();
+  const auto currency = protocol::find_currency(r.text());
+  if (!currency) {
+    r.fail();
+    return m;
+  }
+  m.currency = *currency;
+  return m;
+}
+
+void put_method(byte_writer& w, const protocol::payment_method_summary& method) {
+  w.u8(static_cast<std::uint8_t>(method.index()));
+  if (const auto* card = std::get_if<protocol::card_summary>(&method)) {
+    w.enumerator(card->brand);
+    w.text(card->bin);
+    w.text(card->last4);
+    w.u8(card->exp_month);
+    w.u16(card->exp_year);
+  } else {
+    const auto& wallet = std::get<protocol::wallet_details>(method);
+    w.text(wallet.provider);
+    w.text(wallet.account);
+  }
+}
+protocol::payment_method_summary get_method(byte_reader& r) {
+  const std::uint8_t index = r.u8();
+  if (index == 0) {
+    protocol::card_summary card;
+    card.brand = r.enumerator(protocol::card_brand::diners);
+    card.bin = r.text();
+    card.last4 = r.text();
+    card.exp_month = r.u8();
+    card.exp_year = r.u16();
+    return card;
+  }
+  if (index != 1) r.fail();
+  protocol::wallet_details wallet;
+  wallet.provider = r.text();
+  wallet.account = r.text();
+  return wallet;
+}
+
+void put_decline(byte_writer& w, const std::optional<protocol::decline>& d) {
+  w.boolean(d.has_value());
+  if (d) w.enumerator(*d);
+}
+std::optional<protocol::decline> get_decline(byte_reader& r) {
+  return r.optional([&] { return r.enumerator(protocol::decline::merchant_frozen); });
+}
+
+void put_change(byte_writer& w, const std::optional<pending_change>& c) {
+  w.boolean(c.has_value());
+  if (!c) return;
+  w.enumerator(c->kind);
+  w.i64(c->amount);
+  w.optional_text(c->rrn);
+  w.optional_text(c->stan);
+}
+std::optional<pending_change> get_change(byte_reader& r) {
+  return r.optional([&] {
+    pending_change c;
+    c.kind = r.enumerator(change_kind::void_);
+    c.amount = r.i64();
+    c.rrn = r.optional_text();
+    c.stan = r.optional_text();
+    return c;
+  });
+}
+
+void put_event(byte_writer& w, const payment_event& e) {
+  w.text(e.id);
+  w.text(e.payment_id);
+  w.optional_text(e.refund_id);
+  w.enumerator(e.type);
+  w.enumerator(e.result);
+  put_money(w, e.amount);
+  w.optional_text(e.authorization_code);
+  w.optional_text(e.response_code);
+  put_decline(w, e.decline_code);
+  w.optional_text(e.rrn);
+  w.optional_text(e.stan);
+  put_time(w, e.time);
+  put_date(w, e.business_date);
+}
+payment_event get_event(byte_reader& r) {
+  payment_event e;
+  e.id = r.text();
+  e.payment_id = r.text();
+  e.refund_id = r.optional_text();
+  e.type = r.enumerator(event_type::reversal);
+  e.result = r.enumerator(event_result::failed);
+  e.amount = get_money(r);
+  e.authorization_code = r.optional_text();
+  e.response_code = r.optional_text();
+  e.decline_code = get_decline(r);
+  e.rrn = r.optional_text();
+  e.stan = r.optional_text();
+  e.time = get_time(r);
+  e.business_date = get_date(r);
+  return e;
+}
+
+template <class T, class F>
+std::string encoded(const T& value, F put) {
+  std::string out;
+  out.reserve(256);
+  byte_writer w(out);
+  put(w, value);
+  return out;
+}
+
+// Runs `get` over the whole payload: a record is valid only if every byte was consumed.
+template <class F>
+auto decoded(std::string_view payload, F get)
+    -> result<decltype(get(std::declval<byte_reader&>()))> {
+  byte_reader r(payload);
+  auto value = get(r);
+  if (!r.done()) return store::errc::corrupt_record;
+  return value;
+}
+
+void put_big_endian(std::string& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+std::string_view to_string(request_kind k) noexcept {
+  return protocol::name_of(request_kind_names, k);
+}
+std::string_view to_string(request_state s) noexcept {
+  return protocol::name_of(request_state_names, s);
+}
+std::string_view to_string(idempotency_state s) noexcept {
+  return protocol::name_of(idempotency_state_names, s);
+}
+std::string_view to_string(batch_state s) noexcept {
+  return protocol::name_of(batch_state_names, s);
+}
+
+// ---- keys ----
+
+std::string object_key(std::string_view id) {
+  return join({id});
+}
+
+std::string event_key(std::string_view payment_id, std::string_view event_id) {
+  return join({payment_id, event_id});
+}
+
+std::string events_of(std::string_view payment_id) {
+  return join({payment_id, ""});
+}
+
+std::string journal_key(std::chrono::year_month_day date, std::string_view event_id) {
+  return join({protocol::format_date(date), event_id});
+}
+
+std::string journal_of(std::chrono::year_month_day date) {
+  return join({protocol::format_date(date), ""});
+}
+
+std::string idempotency_key(std::string_view merchant_id, std::string_view key) {
+  return join({merchant_id, key});
+}
+
+std::string nonce_key(std::string_view key_id, std::string_view nonce) {
+  return join({key_id, nonce});
+}
+
+std::string expiry_key(std::chrono::sys_seconds expires_at, std::string_view record_key) {
+  std::string key(1, separator);
+  put_big_endian(key, static_cast<std::uint64_t>(
+                          std::max<std::int64_t>(0, expires_at.time_since_epoch().count())));
+  key.append(record_key);
+  return key;
+}
+
+std::string_view expiry_prefix() noexcept {
+  return {"\0", 1};
+}
+
+std::optional<expiry_entry> parse_expiry_key(std::string_view key) noexcept {
+  if (key.size() <= 9 || key[0] != separator) return std::nullopt;
+  std::uint64_t seconds = 0;
+  for (std::size_t i = 1; i < 9; ++i) seconds = (seconds << 8) | static_cast<unsigned char>(key[i]);
+  if (seconds > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return expiry_entry{std::chrono::sys_seconds{std::chrono::seconds{seconds}}, key.substr(9)};
+}
+
+std::string batch_key(std::string_view channel, std::chrono::year_month_day date) {
+  return join({channel, protocol::format_date(date)});
+}
+
+std::string merchant_payment_key(std::string_view merchant_id, std::string_view payment_id) {
+  return join({merchant_id, "p", payment_id});
+}
+
+std::string merchant_payments_of(std::string_view merchant_id) {
+  return join({merchant_id, "p", ""});
+}
+
+std::string reference_key(std::string_view merchant_id, std::string_view reference,
+                          std::string_view payment_id) {
+  return join({merchant_id, "r", reference, payment_id});
+}
+
+std::string references_of(std::string_view merchant_id, std::string_view reference) {
+  return join({merchant_id, "r", reference, ""});
+}
+
+std::string_view indexed_payment_id(std::string_view key) noexcept {
+  const auto at = key.rfind(separator);
+  return at == std::string_view::npos ? key : key.substr(at + 1);
+}
+
+std::string channel_request_key(std::string_view object_id, request_kind k) {
+  return join({object_id, to_string(k)});
+}
+
+std::string channel_request_key(const channel_request& request) {
+  return channel_request_key(request.refund_id.value_or(request.payment_id), request.kind);
+}
+
+// ---- records ----
+
+std::string encode(const payment_record& record) {
+  return encoded(record, [](byte_writer& w, const payment_record& rec) {
+    const protocol::payment& p = rec.resource;
+    w.text(p.id);
+    w.enumerator(p.status);
+    put_money(w, p.amount);
+    w.i64(p.amount_captured);
+    w.i64(p.amount_refunded);
+    w.text(p.merchant_reference);
+    w.optional_text(p.description);
+    w.u32(static_cast<std::uint32_t>(p.metadata.size()));
+    for (const auto& [k, v] : p.metadata) {
+      w.text(k);
+      w.text(v);
+    }
+    put_method(w, p.payment_method);
+    w.optional_text(p.channel);
+    w.optional_text(p.authorization_code);
+    w.optional_text(p.rrn);
+    w.optional_text(p.response_code);
+    put_decline(w, p.decline_code);
+    w.boolean(p.business_date.has_value());
+    if (p.business_date) put_date(w, *p.business_date);
+    put_seconds(w, p.created_at);
+    put_seconds(w, p.updated_at);
+    w.text(rec.merchant_id);
+    w.boolean(rec.capture);
+    w.optional_text(rec.stan);
+    w.i64(rec.amount_refund_pending);
+    put_change(w, rec.change);
+  });
+}
+
+result<payment_record> decode_payment(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    payment_record rec;
+    protocol::payment& p = rec.resource;
+    p.id = r.text();
+    p.status = r.enumerator(protocol::payment_status::failed);
+    p.amount = get_money(r);
+    p.amount_captured = r.i64();
+    p.amount_refunded = r.i64();
+    p.merchant_reference = r.text();
+    p.description = r.optional_text();
+    const std::uint32_t metadata_count = r.u32();
+    if (metadata_count > limits::metadata_count_max) r.fail();
+    for (std::uint32_t i = 0; i < metadata_count && !r.failed(); ++i) {
+      auto k = r.text();
+      p.metadata.emplace_back(std::move(k), r.text());
+    }
+    p.payment_method = get_method(r);
+    p.channel = r.optional_text();
+    p.authorization_code = r.optional_text();
+    p.rrn = r.optional_text();
+    p.response_code = r.optional_text();
+    p.decline_code = get_decline(r);
+    p.business_date = r.optional([&] { return get_date(r); });
+    p.created_at = get_seconds(r);
+    p.updated_at = get_seconds(r);
+    rec.merchant_id = r.text();
+    rec.capture = r.boolean();
+    rec.stan = r.optional_text();
+    rec.amount_refund_pending = r.i64();
+    rec.change = get_change(r);
+    return rec;
+  });
+}
+
+std::string encode(const refund_record& record) {
+  return encoded(record, [](byte_writer& w, const refund_record& rec) {
+    const protocol::refund& f = rec.resource;
+    w.text(f.id);
+    w.text(f.payment_id);
+    put_money(w, f.amount);
+    w.enumerator(f.status);
+    w.optional_text(f.reason);
+    put_seconds(w, f.created_at);
+    w.optional_text(rec.rrn);
+    w.optional_text(rec.stan);
+    w.optional_text(rec.response_code);
+    put_decline(w, rec.decline_code);
+  });
+}
+
+result<refund_record> decode_refund(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    refund_record rec;
+    protocol::refund& f = rec.resource;
+    f.id = r.text();
+    f.payment_id = r.text();
+    f.amount = get_money(r);
+    f.status = r.enumerator(protocol::refund_status::failed);
+    f.reason = r.optional_text();
+    f.created_at = get_seconds(r);
+    rec.rrn = r.optional_text();
+    rec.stan = r.optional_text();
+    rec.response_code = r.optional_text();
+    rec.decline_code = get_decline(r);
+    return rec;
+  });
+}
+
+std::string encode(const payment_event& event) {
+  return encoded(event, put_event);
+}
+
+result<payment_event> decode_event(std::string_view payload) {
+  return decoded(payload, get_event);
+}
+
+std::string encode(const journal_entry& entry) {
+  return encoded(entry, [](byte_writer& w, const journal_entry& e) {
+    put_event(w, e.event);
+    w.text(e.merchant_id);
+    w.optional_text(e.channel);
+    put_method(w, e.payment_method);
+  });
+}
+
+result<journal_entry> decode_journal_entry(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    journal_entry e;
+    e.event = get_event(r);
+    e.merchant_id = r.text();
+    e.channel = r.optional_text();
+    e.payment_method = get_method(r);
+    return e;
+  });
+}
+
+std::string encode(const idempotency_record& record) {
+  return encoded(record, [](byte_writer& w, const idempotency_record& rec) {
+    w.u64(rec.fingerprint.low);
+    w.u64(rec.fingerprint.high);
+    w.enumerator(rec.state);
+    w.text(rec.object_id);
+    put_seconds(w, rec.created_at);
+    put_seconds(w, rec.expires_at);
+    w.u16(rec.status);
+    w.text(rec.body);
+  });
+}
+
+result<idempotency_record> decode_idempotency(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    idempotency_record rec;
+    rec.fingerprint.low = r.u64();
+    rec.fingerprint.high = r.u64();
+    rec.state = r.enumerator(idempotency_state::complete);
+    rec.object_id = r.text();
+    rec.created_at = get_seconds(r);
+    rec.expires_at = get_seconds(r);
+    rec.status = r.u16();
+    rec.body = r.text();
+    return rec;
+  });
+}
+
+std::string encode(const channel_request& request) {
+  return encoded(request, [](byte_writer& w, const channel_request& q) {
+    w.enumerator(q.kind);
+    w.enumerator(q.state);
+    w.text(q.channel);
+    w.text(q.merchant_id);
+    w.text(q.payment_id);
+    w.optional_text(q.refund_id);
+    w.optional_text(q.idempotency_key);
+    w.text(q.mti);
+    w.optional_text(q.stan);
+    w.optional_text(q.rrn);
+    put_money(w, q.amount);
+    put_time(w, q.sent_at);
+    w.text(q.pan_ciphertext);
+    w.u32(q.attempts);
+    put_time(w, q.next_attempt_at);
+  });
+}
+
+result<channel_request> decode_channel_request(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    channel_request q;
+    q.kind = r.enumerator(request_kind::refund);
+    q.state = r.enumerator(request_state::reversal_due);
+    q.channel = r.text();
+    q.merchant_id = r.text();
+    q.payment_id = r.text();
+    q.refund_id = r.optional_text();
+    q.idempotency_key = r.optional_text();
+    q.mti = r.text();
+    q.stan = r.optional_text();
+    q.rrn = r.optional_text();
+    q.amount = get_money(r);
+    q.sent_at = get_time(r);
+    q.pan_ciphertext = r.text();
+    q.attempts = r.u32();
+    q.next_attempt_at = get_time(r);
+    return q;
+  });
+}
+
+std::string encode(const nonce_record& record) {
+  return encoded(record,
+                 [](byte_writer& w, const nonce_record& rec) { put_seconds(w, rec.expires_at); });
+}
+
+result<nonce_record> decode_nonce(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) { return nonce_record{get_seconds(r)}; });
+}
+
+std::string encode(const batch_record& record) {
+  return encoded(record, [](byte_writer& w, const batch_record& b) {
+    w.text(b.channel);
+    put_date(w, b.business_date);
+    w.enumerator(b.state);
+    w.text(b.file_name);
+    w.u64(b.row_count);
+    w.i64(b.amount_total);
+    w.text(b.sha256);
+    put_seconds(w, b.written_at);
+  });
+}
+
+result<batch_record> decode_batch(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    batch_record b;
+    b.channel = r.text();
+    b.business_date = get_date(r);
+    b.state = r.enumerator(batch_state::presented);
+    b.file_name = r.text();
+    b.row_count = r.u64();
+    b.amount_total = r.i64();
+    b.sha256 = r.text();
+    b.written_at = get_seconds(r);
+    return b;
+  });
+}
+
+}  // namespace sy::clearing::layout
