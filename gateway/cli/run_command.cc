@@ -6,6 +6,7 @@
 
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
+#include "gateway/cli/hsm_context.h"
 
 namespace sy::gateway::cli {
 namespace {
@@ -103,6 +104,8 @@ void add_run_command(CLI::App& app, exit_code& status) {
       status = exit_code::bad_config;
       return;
     }
+    // A missing key at start-up is fatal (exit_code::key_missing), naming the key.
+    const auto hsm = open_hsm_for_start(*loaded, file->empty());
     print_summary(*loaded);
     status = exit_code::ok;
   });
