@@ -2,6 +2,7 @@
 #include "hsm/backend.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "config/limits.h"
 #include "hsm/errc.h"
@@ -142,6 +143,12 @@ result<std::uint32_t> next_version(const key_spec& spec, std::span<const key_inf
   }
   if (existing.size() >= limits::hsm_key_version_count_max) return fail(errc::version_limit);
   return newest + 1;
+}
+
+std::int64_t created_now_s() noexcept {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 bool format_fits(pin_format f, key_algorithm a) noexcept {

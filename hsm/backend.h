@@ -109,6 +109,9 @@ class backend {
 result<std::uint32_t> next_version(const key_spec& spec, std::span<const key_info> existing,
                                    bool must_be_new);
 
+// Unix seconds now: key_info::created_s of a key being created.
+std::int64_t created_now_s() noexcept;
+
 // The PIN block format a ZPK of this algorithm can carry: 3DES format 0, AES and SM4 format 4.
 bool format_fits(pin_format f, key_algorithm a) noexcept;
 

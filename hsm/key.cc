@@ -159,6 +159,15 @@ std::size_t block_size(key_algorithm a) noexcept {
   return 0;
 }
 
+bool same_kcv(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; };
+    if (upper(a[i]) != upper(b[i])) return false;
+  }
+  return true;
+}
+
 bool is_hmac(key_algorithm a) noexcept {
   return a == key_algorithm::hmac_sha256 || a == key_algorithm::hmac_sm3;
 }

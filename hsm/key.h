@@ -57,6 +57,9 @@ bool is_key_name(std::string_view name) noexcept;
 std::size_t block_size(key_algorithm a) noexcept;
 bool is_hmac(key_algorithm a) noexcept;
 
+// Check values compared as operators type them: case does not matter.
+bool same_kcv(std::string_view a, std::string_view b) noexcept;
+
 // Names a key for an operation; version 0 is the active (newest) version.
 struct key_ref {
   std::string_view name;

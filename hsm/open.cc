@@ -2,6 +2,7 @@
 #include "hsm/open.h"
 
 #include "hsm/errc.h"
+#include "hsm/pkcs11_backend.h"
 #include "hsm/soft_backend.h"
 
 namespace sy::hsm {
@@ -12,7 +13,9 @@ result<std::unique_ptr<backend>> open_backend(const config::hsm_settings& settin
     if (!b) return b.error();
     return std::unique_ptr<backend>(std::move(*b));
   }
-  return make_error_code(errc::unsupported_algorithm);
+  auto b = pkcs11_backend::open(settings.pkcs11);
+  if (!b) return b.error();
+  return std::unique_ptr<backend>(std::move(*b));
 }
 
 std::vector<key_requirement> required_keys(const config::config& c) {

@@ -19,12 +19,6 @@ error_code fail(errc e) {
   return make_error_code(e);
 }
 
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // New key material. DES keys get odd parity per byte, as every HSM and key ceremony expects.
 result<secure_bytes> generate_material(const key_spec& spec) {
   secure_bytes material(spec.size);
@@ -36,17 +30,6 @@ result<secure_bytes> generate_material(const key_spec& spec) {
     }
   }
   return material;
-}
-
-bool same_kcv(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // The block cipher of a ZPK for pin_codec, over its clear material.
@@ -126,7 +109,8 @@ result<key_info> soft_backend::do_create(const key_spec& spec, const secure_byte
     }
     auto check = primitives::kcv(spec.algorithm, k.material.view());
     if (!check) return check.error();
-    k.info = {spec.name, *version, spec.type, spec.algorithm, spec.size, *check, now_s(), true};
+    k.info = {spec.name, *version, spec.type,       spec.algorithm,
+              spec.size, *check,   created_now_s(), true};
     created = k.info;
     keys.push_back(std::move(k));
     return {};
