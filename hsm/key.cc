@@ -2,48 +2,19 @@
 #include "hsm/key.h"
 
 #include <array>
-#include <utility>
 
 #include "config/limits.h"
 #include "hsm/errc.h"
+#include "protocol/enum_names.h"
 
 namespace sy::hsm {
 namespace {
 
-constexpr std::array<std::pair<key_type, std::string_view>, 7> type_names{{
-    {key_type::zmk, "zmk"},
-    {key_type::zpk, "zpk"},
-    {key_type::tak, "tak"},
-    {key_type::api_secret, "api_secret"},
-    {key_type::pan_token, "pan_token"},
-    {key_type::pan_data, "pan_data"},
-    {key_type::file_signing, "file_signing"},
-}};
-
-constexpr std::array<std::pair<key_algorithm, std::string_view>, 5> algorithm_names{{
-    {key_algorithm::tdes, "tdes"},
-    {key_algorithm::aes, "aes"},
-    {key_algorithm::hmac_sha256, "hmac_sha256"},
-    {key_algorithm::sm4, "sm4"},
-    {key_algorithm::hmac_sm3, "hmac_sm3"},
-}};
-
-template <class E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& names, E e) {
-  for (const auto& [value, name] : names) {
-    if (value == e) return name;
-  }
-  return "unknown";
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& names,
-                          std::string_view text) {
-  for (const auto& [value, name] : names) {
-    if (name == text) return value;
-  }
-  return std::nullopt;
-}
+// In enum order (protocol/enum_names.h).
+constexpr std::array<std::string_view, 7> type_names{
+    "zmk", "zpk", "tak", "api_secret", "pan_token", "pan_data", "file_signing"};
+constexpr std::array<std::string_view, 5> algorithm_names{"tdes", "aes", "hmac_sha256", "sm4",
+                                                          "hmac_sm3"};
 
 bool algorithm_fits(key_type t, key_algorithm a) noexcept {
   switch (t) {
@@ -82,19 +53,19 @@ bool size_fits(key_type t, key_algorithm a, std::size_t size) noexcept {
 }  // namespace
 
 std::string_view to_string(key_type t) noexcept {
-  return name_of(type_names, t);
+  return protocol::name_of(type_names, t);
 }
 
 std::string_view to_string(key_algorithm a) noexcept {
-  return name_of(algorithm_names, a);
+  return protocol::name_of(algorithm_names, a);
 }
 
 std::optional<key_type> key_type_from_string(std::string_view text) noexcept {
-  return value_of(type_names, text);
+  return protocol::find_name<key_type>(type_names, text);
 }
 
 std::optional<key_algorithm> key_algorithm_from_string(std::string_view text) noexcept {
-  return value_of(algorithm_names, text);
+  return protocol::find_name<key_algorithm>(algorithm_names, text);
 }
 
 key_algorithm default_algorithm(key_type t) noexcept {

@@ -14,7 +14,7 @@ namespace sy::hsm {
 
 // What a key is for; an operation refuses a key of another type (errc::wrong_key_type).
 enum class key_type : std::uint8_t {
-  zmk = 1,       // zone master key: imports other keys exchanged with a partner
+  zmk,           // zone master key: imports other keys exchanged with a partner
   zpk,           // zone PIN key: PIN blocks (DE 52) of one zone
   tak,           // terminal/acquirer MAC key: DE 64/128 of one channel
   api_secret,    // HMAC secret shared with a merchant (request signatures) or an HTTP channel
@@ -24,7 +24,7 @@ enum class key_type : std::uint8_t {
 };
 
 enum class key_algorithm : std::uint8_t {
-  tdes = 1,     // 3DES, double length (ISO 9797-1 alg. 3, PIN format 0) or triple length
+  tdes,         // 3DES, double length (ISO 9797-1 alg. 3, PIN format 0) or triple length
   aes,          // AES-128/192/256 (CMAC, PIN format 4, GCM)
   hmac_sha256,  // HMAC-SHA256
   sm4,          // SM4 (GB/T 32907): CMAC and PIN format 4 in place of AES
