@@ -155,6 +155,45 @@ inline constexpr std::int64_t route_weight_max = 10'000;
 inline constexpr std::int64_t clearing_grace_s_max = 12 * 3600;
 inline constexpr std::size_t settlement_column_count_max = 64;
 
+// ---- HSM (hsm/, docs/security.md) -------------------------------------------------------------
+// Key names are the ids the configuration uses for them (channel mac_key, API key ids).
+inline constexpr std::size_t hsm_key_name_size_max = config_id_size_max;
+// Rotation needs the new version and the one still verifying; a few more cover a slow retire.
+// More than this under one name means old versions were never retired.
+inline constexpr std::uint32_t hsm_key_version_count_max = 8;
+// Every API key, channel key and data key of the largest configuration, with all its versions.
+inline constexpr std::size_t hsm_key_count_max =
+    (api_key_count_max * config_merchant_count_max + 4 * config_channel_count_max + 64) *
+    hsm_key_version_count_max;
+// HMAC keys shorter than the hash (32 bytes) weaken it (RFC 2104, section 3), and SoftHSM refuses
+// them; RFC 4231's long-key test vectors use 131 bytes, and longer keys are only hashed anyway.
+inline constexpr std::size_t hsm_hmac_key_size_min = 32;
+inline constexpr std::size_t hsm_hmac_key_size_max = 256;
+static_assert(hsm_hmac_key_size_min == api_key_secret_size_min);
+// The largest key of any algorithm (a long HMAC key); bounds every key record.
+inline constexpr std::size_t hsm_key_size_max = hsm_hmac_key_size_max;
+// A key record in the store: name, version, type, algorithm, time, material, with framing.
+inline constexpr std::size_t hsm_key_record_size_max =
+    1 + hsm_key_name_size_max + 32 + hsm_key_size_max;
+// The key-store file: every record plus its header and GCM tag; a larger file is not ours.
+inline constexpr std::size_t hsm_key_store_size_max =
+    64 + hsm_key_count_max * hsm_key_record_size_max;
+// A message MAC covers one ISO 8583 frame; a signature covers a request's parts (body, path and
+// headers), which the HTTP limits bound.
+inline constexpr std::size_t hsm_mac_input_size_max = iso8583_frame_size_max;
+inline constexpr std::size_t hsm_hmac_input_size_max =
+    http_body_size_max + http_header_size_max + 64;
+// Data-key encryption protects PANs and similar small fields, never bulk data.
+inline constexpr std::size_t hsm_data_size_max = 1024;
+// Associated data binds a ciphertext to its record (a payment id and a field name).
+inline constexpr std::size_t hsm_aad_size_max = 256;
+// PKCS#11 sessions opened for concurrent operations: one per worker is the most useful, and
+// SoftHSM and network HSMs allow far more; an operation waits for a free one.
+inline constexpr std::size_t hsm_pkcs11_session_count_max = 16;
+// A PIN is 4 to 12 digits (ISO 9564-1).
+inline constexpr std::size_t pin_digits_min = 4;
+inline constexpr std::size_t pin_digits_max = 12;
+
 // ---- Store (clearing/store, docs/storage.md) ---------------------------------------------------
 // LMDB's compiled-in MDB_MAXKEYSIZE is 511 bytes; a longer key is refused before it reaches LMDB.
 inline constexpr std::size_t store_key_size_max = 511;

@@ -19,6 +19,10 @@ void add_config_commands(CLI::App& app, exit_code& status);
 // every record's checksum, of the store the configuration names.
 void add_store_commands(CLI::App& app, exit_code& status);
 
+// `switchyard keys init|generate|import|rotate|retire|list|check`: the HSM's keys (KCVs, never
+// key material).
+void add_keys_commands(CLI::App& app, exit_code& status);
+
 // `switchyard iso8583 decode|encode`: the operators' ISO 8583 tools.
 void add_iso8583_commands(CLI::App& app, exit_code& status);
 

@@ -10,6 +10,7 @@
 #include "clearing/store/errc.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
+#include "gateway/cli/hsm_context.h"
 
 namespace sy::gateway::cli {
 namespace {
@@ -125,6 +126,8 @@ void add_run_command(CLI::App& app, exit_code& status) {
       status = exit_code::bad_config;
       return;
     }
+    // A missing key at start-up is fatal (exit_code::key_missing), naming the key.
+    const auto hsm = open_hsm_for_start(*loaded, file->empty());
     print_summary(*loaded);
     status = open_and_recover(*loaded);
     if (status == exit_code::ok) {

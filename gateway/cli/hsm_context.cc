@@ -1,0 +1,69 @@
+// Opening the configured HSM for the subcommands, and the start-up key check (hsm_context.h).
+#include "gateway/cli/hsm_context.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "hsm/errc.h"
+#include "hsm/open.h"
+#include "hsm/soft_backend.h"
+
+namespace sy::gateway::cli {
+namespace {
+
+std::string where(const config::config& c) {
+  return c.hsm.backend == config::hsm_backend::soft ? "soft key store " + c.hsm.soft.key_store_path
+                                                    : "PKCS#11 module " + c.hsm.pkcs11.module_path;
+}
+
+// Development only: a key store for the embedded default, created on first use.
+void create_dev_key_store(const config::config& c) {
+  if (c.hsm.backend != config::hsm_backend::soft) return;
+  const std::string& path = c.hsm.soft.key_store_path;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (!hsm::soft_backend::create(path, c.hsm.soft.master_key.value())) {
+    std::fprintf(stderr, "warning: created the development key store %s\n", path.c_str());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<hsm::backend> open_hsm(const config::config& c, exit_code& status) {
+  auto b = hsm::open_backend(c.hsm);
+  if (!b) {
+    std::fprintf(stderr, "error: cannot open the %s: %s\n", where(c).c_str(),
+                 b.error().message().c_str());
+    status = exit_code::hsm_failure;
+    return nullptr;
+  }
+  return std::move(*b);
+}
+
+std::unique_ptr<hsm::backend> open_hsm_for_start(const config::config& c, bool development) {
+  if (development) create_dev_key_store(c);
+  auto b = hsm::open_backend(c.hsm);
+  if (!b) {
+    fatal(exit_code::hsm_failure, "cannot open the " + where(c) + ": " + b.error().message());
+  }
+  const auto required = hsm::required_keys(c);
+  for (const auto& r : required) {
+    if (!development || (*b)->describe({r.name, 0})) continue;
+    if ((*b)->generate({r.name, r.type, hsm::default_algorithm(r.type), 0})) {
+      std::fprintf(stderr, "warning: generated the development key %s (%.*s)\n", r.name.c_str(),
+                   static_cast<int>(hsm::to_string(r.type).size()), hsm::to_string(r.type).data());
+    }
+  }
+  const auto unmet = hsm::unmet_requirements(**b, required);
+  if (!unmet.empty()) {
+    std::string message = "the HSM (" + where(c) + ") lacks keys the configuration names:";
+    for (const auto& line : unmet) message += " " + line + ";";
+    fatal(exit_code::key_missing, message);
+  }
+  return std::move(*b);
+}
+
+}  // namespace sy::gateway::cli
