@@ -24,6 +24,9 @@ std::uint64_t padded(std::string_view prefix, char fill) noexcept {
   return v;
 }
 
+constexpr std::uint64_t bucket_keys = 10'000'000;  // keys per bucket: 11 digits, 4 of them
+constexpr std::uint64_t bucket_count = 10'000;
+
 // Where the set of covering rules may change: +rule at low, -rule just past high.
 struct event {
   std::uint64_t position = 0;
@@ -80,7 +83,18 @@ std::optional<bin_interval> normalise_bin_range(std::string_view low,
   return bin_interval{padded(low, '0'), padded(high, '9')};
 }
 
-bin_index::bin_index() : starts_{0}, lists_{{0, 0}} {}
+bin_index::bin_index() : starts_{0}, lists_{{0, 0}} {
+  build_buckets();
+}
+
+void bin_index::build_buckets() {
+  bucket_first_.resize(bucket_count + 1);
+  std::size_t segment = 0;
+  for (std::uint64_t b = 0; b <= bucket_count; ++b) {
+    while (segment + 1 < starts_.size() && starts_[segment + 1] <= b * bucket_keys) ++segment;
+    bucket_first_[b] = static_cast<std::uint32_t>(segment);
+  }
+}
 
 result<bin_index> bin_index::build(std::span<const entry> entries, std::size_t rule_count) {
   std::vector<event> events;
@@ -117,11 +131,16 @@ result<bin_index> bin_index::build(std::span<const entry> entries, std::size_t r
       index.lists_.push_back(it->second);
     }
   }
+  index.build_buckets();
   return index;
 }
 
 std::span<const std::uint16_t> bin_index::rules_at(std::uint64_t key) const noexcept {
-  const auto it = std::upper_bound(starts_.begin(), starts_.end(), key);
+  const std::uint64_t bucket = std::min(key / bucket_keys, bucket_count - 1);
+  // The segment holding `key` lies between the ones holding this bucket's and the next's starts.
+  const auto first = starts_.begin() + bucket_first_[bucket];
+  const auto last = starts_.begin() + bucket_first_[bucket + 1];
+  const auto it = std::upper_bound(first + 1, last + 1, key);
   const auto [offset, count] = lists_[static_cast<std::size_t>(it - starts_.begin()) - 1];
   return {pool_.data() + offset, count};
 }

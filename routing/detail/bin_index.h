@@ -45,13 +45,19 @@ class bin_index {
   // limits::route_bin_index_entry_count_max entries.
   static result<bin_index> build(std::span<const entry> entries, std::size_t rule_count);
 
-  // The rules whose ranges hold `key`, ascending. Allocation-free, O(log segments).
+  // The rules whose ranges hold `key` (at most 99999999999), ascending. Allocation-free: a
+  // bucket by the first 4 digits, then a binary search over that bucket's segments.
   std::span<const std::uint16_t> rules_at(std::uint64_t key) const noexcept;
 
   std::size_t segment_count() const noexcept { return starts_.size(); }
   std::size_t entry_count() const noexcept { return pool_.size(); }
 
  private:
+  void build_buckets();
+
+  // The segment holding the first key of each bucket of 10^7 keys (the first 4 digits), and one
+  // past the end: a lookup binary-searches only the few segments of its own bucket.
+  std::vector<std::uint32_t> bucket_first_;
   std::vector<std::uint64_t> starts_;                           // sorted, starts_[0] == 0
   std::vector<std::pair<std::uint32_t, std::uint32_t>> lists_;  // per segment: offset, count
   std::vector<std::uint16_t> pool_;                             // interned rule lists
