@@ -151,6 +151,35 @@ inline constexpr std::size_t card_acceptor_name_size_max = 40;
 inline constexpr std::size_t route_bin_digits_max = 11;
 static_assert(route_bin_digits_max < pan_digits_min, "a BIN prefix must never be a whole PAN");
 inline constexpr std::int64_t route_weight_max = 10'000;
+// The route table's BIN index holds, for every stretch of 11-digit BIN space, the rules whose
+// ranges cover it. Overlaps multiply entries; real tables (thousands of ranges, a few overlapping
+// rules) need tens of thousands. This caps the index at 8 MiB of 2-byte rule numbers so a
+// pathological configuration fails at start-up instead of eating memory.
+inline constexpr std::size_t route_bin_index_entry_count_max = 4'000'000;
+// Rule numbers in the index are 16-bit; channel numbers in a route plan are bits of a 64-bit mask.
+static_assert(config_route_count_max <= 0xFFFF);
+static_assert(config_channel_count_max <= 64);
+
+// ---- Circuit breakers (routing/breaker.h, docs/channels.md) -----------------------------------
+// Error rate is judged over a rolling 10 s window in 10 one-second buckets: long enough to hold a
+// meaningful sample at modest traffic, short enough that a recovered bank is not punished for
+// errors from half a minute ago.
+inline constexpr std::int64_t breaker_window_ms = 10'000;
+inline constexpr std::uint32_t breaker_bucket_count = 10;
+static_assert(breaker_window_ms % breaker_bucket_count == 0);
+// Open when at least half of the window's answers are failures, but only once the window holds
+// 20 requests: two failures out of three at night are noise, not an outage.
+inline constexpr std::uint32_t breaker_error_rate_percent = 50;
+inline constexpr std::uint32_t breaker_request_count_min = 20;
+// Five timeouts in a row (none more than a window apart) mean the bank stopped answering; each
+// costs a reversal, so this opens before the rate has a sample.
+inline constexpr std::uint32_t breaker_timeout_streak_max = 5;
+// Stay open 5 s before letting a probe through: a few echo intervals' worth for a restart.
+inline constexpr std::int64_t breaker_open_ms = 5'000;
+// One probe at a time in half-open; a probe without an outcome for this long (its caller gave up)
+// frees its slot so the breaker cannot stay half-open forever.
+inline constexpr std::uint32_t breaker_probe_count_max = 1;
+inline constexpr std::int64_t breaker_probe_timeout_ms = request_timeout_ms_max;
 // Clearing waits at most 12 h after cutoff for late answers, so a date clears the same day.
 inline constexpr std::int64_t clearing_grace_s_max = 12 * 3600;
 inline constexpr std::size_t settlement_column_count_max = 64;
