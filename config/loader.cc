@@ -919,10 +919,13 @@ class loader {
     const auto targets =
         strings(r, "channels", true, limits::config_channel_count_max, limits::config_id_size_max);
     for (const auto& e : targets) {
-      if (channel_ids_.contains(e.value)) {
-        rt.channels.push_back(e.value);
-      } else {
+      if (!channel_ids_.contains(e.value)) {
         out_.error(*e.node, e.path, quote(e.value) + " is not the id of a channel");
+      } else if (std::find(rt.channels.begin(), rt.channels.end(), e.value) != rt.channels.end()) {
+        // A failover list naming a channel twice would retry where the request already failed.
+        out_.error(*e.node, e.path, quote(e.value) + " appears twice");
+      } else {
+        rt.channels.push_back(e.value);
       }
     }
     if (const auto* a = r.table().get("channels");

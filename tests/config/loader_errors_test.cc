@@ -235,6 +235,8 @@ const error_case cases[] = {
     // Cross-references.
     {"RouteUnknownChannel", bank_channel + route_to("[\"bank\", \"nope\"]"),
      "routes[0].channels[1]: \"nope\" is not the id of a channel"},
+    {"RouteChannelTwice", bank_channel + route_to("[\"bank\", \"bank\"]"),
+     "routes[0].channels[1]: \"bank\" appears twice"},
     {"RouteUnknownMerchant", bank_channel + route_to("[\"bank\"]") + "merchants = [\"ghost\"]\n",
      "routes[0].merchants[0]: \"ghost\" is not the id of a merchant"},
     {"FeeOverrideUnknownChannel",
