@@ -57,7 +57,7 @@ class element_storage {
   }
 
  private:
-  std::array<char, 192> bytes_{};
+  std::array<char, 256> bytes_{};  // a reversal, the largest, uses about 150
   std::size_t used_ = 0;
 };
 
