@@ -31,6 +31,19 @@ void put_over(store::unit_of_work& u, table t, std::string key, kind k, const T&
                                      kind_byte(k), layout::encode(before)));
 }
 
+// A unit writing `after` new (`before` empty) or over exactly the record read as `before`.
+template <class T>
+store::unit_of_work put_new_or_over(table t, std::string key, kind k, const T& after,
+                                    const std::optional<T>& before) {
+  store::unit_of_work u;
+  if (before) {
+    put_over(u, t, std::move(key), k, after, *before);
+  } else {
+    put_new(u, t, std::move(key), k, layout::encode(after));
+  }
+  return u;
+}
+
 std::string idempotency_key_of(const merchant_request& m) {
   return layout::idempotency_key(m.merchant_id, m.idempotency_key);
 }
@@ -279,14 +292,13 @@ store::unit_of_work remember_nonce(std::string_view key_id, std::string_view non
 
 store::unit_of_work record_batch(const layout::batch_record& batch,
                                  const std::optional<layout::batch_record>& before) {
-  store::unit_of_work u;
-  std::string key = layout::batch_key(batch.channel, batch.business_date);
-  if (before) {
-    put_over(u, table::batches, std::move(key), kind::batch, batch, *before);
-  } else {
-    put_new(u, table::batches, std::move(key), kind::batch, layout::encode(batch));
-  }
-  return u;
+  return put_new_or_over(table::batches, layout::batch_key(batch.channel, batch.business_date),
+                         kind::batch, batch, before);
+}
+
+store::unit_of_work reserve_sequence(std::string_view channel, const layout::sequence_record& next,
+                                     const std::optional<layout::sequence_record>& before) {
+  return put_new_or_over(table::meta, layout::sequence_key(channel), kind::sequence, next, before);
 }
 
 // ---- reads ----
@@ -369,6 +381,16 @@ result<std::vector<layout::journal_entry>> book::journal(std::chrono::year_month
                          });
   if (!visited) return visited.error();
   return out;
+}
+
+result<std::optional<layout::sequence_record>> book::sequence(std::string_view channel) const {
+  auto record = read_as(env_, table::meta, layout::sequence_key(channel), kind::sequence,
+                        decoder<layout::sequence_record>{layout::decode_sequence});
+  if (!record) {
+    if (record.error() == store::errc::not_found) return std::nullopt;
+    return record.error();
+  }
+  return *record;
 }
 
 result<std::vector<open_request>> book::requests_in(layout::request_state state) const {

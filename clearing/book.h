@@ -101,6 +101,13 @@ store::unit_of_work remember_nonce(std::string_view key_id, std::string_view non
 store::unit_of_work record_batch(const layout::batch_record& batch,
                                  const std::optional<layout::batch_record>& before);
 
+// A channel's STAN and RRN high-water marks moved on: written new (`before` empty: the channel's
+// first reservation) or over exactly the record read (`before`). key_exists or record_changed:
+// another allocator for the channel reserved meanwhile (two processes on one store is a bug in
+// the deployment), so the caller must not hand out the numbers it meant to reserve.
+store::unit_of_work reserve_sequence(std::string_view channel, const layout::sequence_record& next,
+                                     const std::optional<layout::sequence_record>& before);
+
 // ---- reads ------------------------------------------------------------------------------------
 
 // A page of a merchant's payments, newest first.
@@ -140,6 +147,9 @@ class book {
   result<std::vector<layout::journal_entry>> journal(std::chrono::year_month_day date,
                                                      std::string_view after,
                                                      std::size_t limit) const;
+
+  // The channel's STAN and RRN marks; nullopt when it never reserved any.
+  result<std::optional<layout::sequence_record>> sequence(std::string_view channel) const;
 
   // Recovery on open: the requests sent to a channel whose final state never committed (the
   // process stopped in between), for the reversal path. Requests awaiting a channel's later

@@ -272,6 +272,10 @@ std::string batch_key(std::string_view channel, std::chrono::year_month_day date
   return join({channel, protocol::format_date(date)});
 }
 
+std::string sequence_key(std::string_view channel) {
+  return join({"sequence", channel});
+}
+
 std::string merchant_payment_key(std::string_view merchant_id, std::string_view payment_id) {
   return join({merchant_id, "p", payment_id});
 }
@@ -538,6 +542,27 @@ result<batch_record> decode_batch(std::string_view payload) {
     b.sha256 = r.text();
     b.written_at = get_seconds(r);
     return b;
+  });
+}
+
+std::string encode(const sequence_record& record) {
+  return encoded(record, [](byte_writer& w, const sequence_record& s) {
+    put_date(w, s.stan_date);
+    w.u32(s.stan_mark);
+    w.u64(s.rrn_mark);
+  });
+}
+
+result<sequence_record> decode_sequence(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    sequence_record s;
+    s.stan_date = get_date(r);
+    s.stan_mark = r.u32();
+    s.rrn_mark = r.u64();
+    // A mark past the element's digits could only come from damage: the allocator never
+    // reserves beyond them.
+    if (s.stan_mark > stan_max || s.rrn_mark > rrn_max) r.fail();
+    return s;
   });
 }
 

@@ -30,6 +30,7 @@ enum class kind : std::uint8_t {
   batch = 1,             // batches: channel, business date -> batch_record
   merchant_payment = 1,  // payment_index: merchant, payment id (empty payload)
   reference = 2,         // payment_index: merchant, reference, payment id (empty payload)
+  sequence = 2,          // meta: "sequence", channel -> sequence_record (1 is the layout version)
 };
 
 constexpr std::uint8_t kind_byte(kind k) noexcept {
@@ -74,6 +75,8 @@ std::string merchant_payments_of(std::string_view merchant_id);
 std::string reference_key(std::string_view merchant_id, std::string_view reference,
                           std::string_view payment_id);
 std::string references_of(std::string_view merchant_id, std::string_view reference);
+// meta: "sequence", 0x00, channel id: the channel's STAN and RRN high-water marks.
+std::string sequence_key(std::string_view channel);
 // The payment id at the end of a payment_index key (the last part).
 std::string_view indexed_payment_id(std::string_view key) noexcept;
 
@@ -195,6 +198,21 @@ struct batch_record {
   friend bool operator==(const batch_record&, const batch_record&) = default;
 };
 
+// The STAN and RRN high-water marks of one channel (routing/link/sequence_allocator.h), so
+// numbers stay unique across restarts without a commit per request: every number at or below a
+// mark may have been handed out, so a restart resumes above it (unused ones are skipped).
+struct sequence_record {
+  std::chrono::year_month_day stan_date{};  // the business date stan_mark counts in
+  std::uint32_t stan_mark = 0;              // DE 11 reserved up to here on stan_date, <= 999999
+  std::uint64_t rrn_mark = 0;               // DE 37 reserved up to here, ever, <= 999999999999
+
+  friend bool operator==(const sequence_record&, const sequence_record&) = default;
+};
+
+// The largest STAN (n6) and RRN (12 digits of an12) a sequence record may hold.
+inline constexpr std::uint32_t stan_max = 999'999;
+inline constexpr std::uint64_t rrn_max = 999'999'999'999;
+
 // Encoders never fail (the records come from the state machine). Decoders read a payload that
 // came from disk: any truncation, trailing byte, out-of-range enumerator or unknown currency is
 // store::errc::corrupt_record.
@@ -206,6 +224,7 @@ std::string encode(const idempotency_record& r);
 std::string encode(const channel_request& r);
 std::string encode(const nonce_record& r);
 std::string encode(const batch_record& r);
+std::string encode(const sequence_record& r);
 
 result<payment_record> decode_payment(std::string_view payload);
 result<refund_record> decode_refund(std::string_view payload);
@@ -215,5 +234,7 @@ result<idempotency_record> decode_idempotency(std::string_view payload);
 result<channel_request> decode_channel_request(std::string_view payload);
 result<nonce_record> decode_nonce(std::string_view payload);
 result<batch_record> decode_batch(std::string_view payload);
+// Also corrupt_record: a mark above stan_max or rrn_max.
+result<sequence_record> decode_sequence(std::string_view payload);
 
 }  // namespace sy::clearing::layout

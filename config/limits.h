@@ -138,6 +138,25 @@ inline constexpr std::int64_t channel_connection_count_max = 64;
 // STAN is n6, so a connection can never have more requests outstanding than STANs to tell them
 // apart; far fewer keeps one slow link from holding a large share of the switch's memory.
 inline constexpr std::int64_t channel_inflight_max = 4096;
+// ---- Bank link numbers, matching and reversals (routing/link, docs/bank-link.md) ----
+// STANs and RRNs reserved per store commit: one commit per 1000 requests is noise beside the two
+// each request costs already, and a restart skips at most this many unused numbers (of 999,999
+// STANs a business date).
+inline constexpr std::uint32_t link_sequence_block_count = 1000;
+// The next block is reserved when fewer numbers than this are left, so that its commit (about a
+// millisecond) is durable long before the block in use runs out even at 100,000 requests/s.
+inline constexpr std::uint32_t link_sequence_low_water_count = 500;
+static_assert(link_sequence_low_water_count < link_sequence_block_count);
+static_assert(link_sequence_block_count < 999'999, "a block must fit one date's STANs");
+// Keys of requests that ended (answered, timed out, reversed) a connection remembers, per
+// in-flight slot, so a late or duplicate response is told apart from an unknown one; beyond this
+// history a late response counts as unknown (still never applied).
+inline constexpr std::int64_t link_retired_per_inflight = 2;
+// Reversal repeats (0420): the first after 5 s, doubling up to every 10 min, plus a random jitter
+// of up to half the delay so a bank recovering from an outage is not hit by every repeat at once.
+inline constexpr std::int64_t reversal_retry_base_ms = 5'000;
+inline constexpr std::int64_t reversal_retry_max_ms = 600'000;
+static_assert(reversal_retry_base_ms > 0 && reversal_retry_base_ms <= reversal_retry_max_ms);
 // The smallest frame cap that still fits a 0200 of specs/bank-link.md with every field.
 inline constexpr std::int64_t iso8583_frame_size_min = 512;
 static_assert(iso8583_frame_size_min < static_cast<std::int64_t>(iso8583_ascii_frame_size_max));

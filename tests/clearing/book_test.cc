@@ -337,6 +337,23 @@ TEST_F(Book, AFailedCommitLeavesNothingOfItsStep) {
   }
 }
 
+// The sequence marks are compare-and-set: a reservation made from a stale read cannot commit, so
+// two allocators can never hand out the same block.
+TEST_F(Book, SequenceReservationsAreCompareAndSet) {
+  EXPECT_EQ(book_->sequence("bank-a").value(), std::nullopt);
+  const layout::sequence_record first{date0, 1000, 1000};
+  EXPECT_FALSE(commit(reserve_sequence("bank-a", first, std::nullopt)));
+  EXPECT_EQ(commit(reserve_sequence("bank-a", first, std::nullopt)), errc::key_exists);
+  EXPECT_EQ(book_->sequence("bank-a").value(), first);
+
+  const layout::sequence_record second{date0, 2000, 2000};
+  EXPECT_FALSE(commit(reserve_sequence("bank-a", second, first)));
+  EXPECT_EQ(commit(reserve_sequence("bank-a", {date0, 3000, 3000}, first)), errc::record_changed);
+  EXPECT_EQ(book_->sequence("bank-a").value(), second);
+  // Channels keep their own marks.
+  EXPECT_EQ(book_->sequence("bank-b").value(), std::nullopt);
+}
+
 TEST_F(Book, ARecordOfTheWrongKindIsCorrupt) {
   send_new("pay_1");
   // A payment id under which the book finds a refund's kind.

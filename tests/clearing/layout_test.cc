@@ -171,6 +171,7 @@ std::vector<codec_case> all_cases() {
       make_case("bare channel request", bare_request(), decode_channel_request),
       make_case("nonce", nonce_record{t0}, decode_nonce),
       make_case("batch", batch, decode_batch),
+      make_case("sequence", sequence_record{date0, stan_max, rrn_max}, decode_sequence),
   };
 }
 
@@ -232,6 +233,15 @@ TEST(Layout, OutOfRangeValuesAreCorrupt) {
   EXPECT_EQ(decode_refund(flag).error(), store::errc::corrupt_record);
 }
 
+// The allocator never reserves past the elements' digits, so a larger mark is damage.
+TEST(Layout, SequenceMarksPastTheirDigitsAreCorrupt) {
+  EXPECT_EQ(decode_sequence(encode(sequence_record{date0, stan_max + 1, 0})).error(),
+            store::errc::corrupt_record);
+  EXPECT_EQ(decode_sequence(encode(sequence_record{date0, 0, rrn_max + 1})).error(),
+            store::errc::corrupt_record);
+  EXPECT_TRUE(decode_sequence(encode(sequence_record{date0, stan_max, rrn_max})).has_value());
+}
+
 // The bytes are the on-disk contract (docs/storage.md): pin two small records exactly.
 TEST(Layout, BytesArePinned) {
   EXPECT_EQ(encode(nonce_record{sys_seconds{std::chrono::seconds{0x0102030405060708}}}),
@@ -244,9 +254,13 @@ TEST(Layout, BytesArePinned) {
                                std::string("\x02\0\0\0\0\0\0\0", 8) + std::string(8, '\xff') +
                                std::string("\x02\0\0\0ab", 6) + std::string(8, '\0');
   EXPECT_EQ(batch, expected);
+  EXPECT_EQ(encode(sequence_record{std::chrono::year_month_day{std::chrono::sys_days{}}, 0x01020304,
+                                   0x05}),
+            std::string(8, '\0') + "\x04\x03\x02\x01" + std::string("\x05\0\0\0\0\0\0\0", 8));
 }
 
 TEST(LayoutKeys, CompositeKeysSeparateTheirParts) {
+  EXPECT_EQ(sequence_key("bank-a"), std::string("sequence\0bank-a", 15));
   EXPECT_EQ(event_key("pay_1", "ev_2"), std::string("pay_1\0ev_2", 10));
   EXPECT_TRUE(event_key("pay_1", "ev_2").starts_with(events_of("pay_1")));
   EXPECT_FALSE(event_key("pay_10", "ev_2").starts_with(events_of("pay_1")));
