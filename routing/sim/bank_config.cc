@@ -37,24 +37,12 @@ class reader {
 
   void text(const toml::table& table, const std::string& prefix, std::string_view key,
             std::string& out) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return;
-    if (const auto* s = node->as_string()) {
-      out = s->get();
-    } else {
-      error(prefix + std::string(key), "expected a string");
-    }
+    exact<std::string>(table, prefix, key, out, "expected a string");
   }
 
   void integer(const toml::table& table, const std::string& prefix, std::string_view key,
                std::int64_t& out) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return;
-    if (const auto* i = node->as_integer()) {
-      out = i->get();
-    } else {
-      error(prefix + std::string(key), "expected an integer");
-    }
+    exact<std::int64_t>(table, prefix, key, out, "expected an integer");
   }
 
   void rate(const toml::table& table, const std::string& prefix, std::string_view key,
@@ -101,6 +89,19 @@ class reader {
   }
 
  private:
+  // Reads a value of exactly TOML type T (no conversion), or says what was expected.
+  template <class T>
+  void exact(const toml::table& table, const std::string& prefix, std::string_view key, T& out,
+             std::string_view expected) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return;
+    if (const auto* v = node->as<T>()) {
+      out = v->get();
+    } else {
+      error(prefix + std::string(key), std::string(expected));
+    }
+  }
+
   std::vector<std::string>& errors_;
 };
 
@@ -128,23 +129,24 @@ void read_faults(reader& r, const toml::table& t, fault_settings& out) {
   r.rate(t, "faults.", "malformed_rate", out.malformed_rate);
 }
 
+// One [[rules.KEY]] list whose tables hold `match_key` (into Rule::*match) and response_code.
+template <class Rule>
+void read_rule_list(reader& r, const toml::table& t, std::string_view key,
+                    std::string_view match_key, std::string Rule::*match, std::vector<Rule>& out) {
+  r.tables(t, "rules.", key, [&](const toml::table& e, const std::string& at) {
+    r.known_keys(e, at, {match_key, "response_code"});
+    Rule rule;
+    r.text(e, at, match_key, rule.*match);
+    r.text(e, at, "response_code", rule.response_code);
+    out.push_back(std::move(rule));
+  });
+}
+
 void read_rules(reader& r, const toml::table& t, rule_settings& out) {
   r.known_keys(t, "rules.", {"decline_amount", "decline_card", "amount_limit"});
   if (t.contains("decline_amount")) out.decline_amount.clear();
-  r.tables(t, "rules.", "decline_amount", [&](const toml::table& e, const std::string& at) {
-    r.known_keys(e, at, {"suffix", "response_code"});
-    amount_rule rule;
-    r.text(e, at, "suffix", rule.suffix);
-    r.text(e, at, "response_code", rule.response_code);
-    out.decline_amount.push_back(std::move(rule));
-  });
-  r.tables(t, "rules.", "decline_card", [&](const toml::table& e, const std::string& at) {
-    r.known_keys(e, at, {"pan", "response_code"});
-    card_rule rule;
-    r.text(e, at, "pan", rule.pan);
-    r.text(e, at, "response_code", rule.response_code);
-    out.decline_card.push_back(std::move(rule));
-  });
+  read_rule_list(r, t, "decline_amount", "suffix", &amount_rule::suffix, out.decline_amount);
+  read_rule_list(r, t, "decline_card", "pan", &card_rule::pan, out.decline_card);
   r.integer(t, "rules.", "amount_limit", out.amount_limit);
 }
 
