@@ -87,6 +87,12 @@ exit_code run_bank(const bank_options& options) {
   sim::bank_responder bank(config);
   sim::bank_server server(bank);
   server.stop_on_signals();
+  if (!config.tls.certificate_path.empty()) {
+    if (const auto tls = server.use_tls(config.tls); !tls) {
+      std::cerr << "error: tls: " << tls.error().message() << "\n";
+      return exit_code::bad_config;
+    }
+  }
   const auto bound = server.listen(host, port);
   if (!bound) {
     std::cerr << "error: cannot listen on " << config.listen << ": " << bound.error().message()

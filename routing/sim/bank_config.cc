@@ -170,10 +170,17 @@ void read_settlement(reader& r, const toml::table& t, settlement_settings& out) 
   r.integer(*d, at, "duplicate", out.discrepancies.duplicate);
 }
 
+void read_tls(reader& r, const toml::table& t, sim_tls_settings& out) {
+  r.known_keys(t, "tls.", {"certificate_path", "key_path", "client_ca_path"});
+  r.text(t, "tls.", "certificate_path", out.certificate_path);
+  r.text(t, "tls.", "key_path", out.key_path);
+  r.text(t, "tls.", "client_ca_path", out.client_ca_path);
+}
+
 void read_top(reader& r, const toml::table& t, bank_config& out) {
-  r.known_keys(
-      t, "",
-      {"listen", "framing", "frame_size_max", "seed", "latency", "faults", "rules", "settlement"});
+  r.known_keys(t, "",
+               {"listen", "framing", "frame_size_max", "seed", "latency", "faults", "rules",
+                "settlement", "tls"});
   r.text(t, "", "listen", out.listen);
   std::string framing;
   r.text(t, "", "framing", framing);
@@ -189,6 +196,7 @@ void read_top(reader& r, const toml::table& t, bank_config& out) {
   if (const auto* f = r.table_at(t, "faults")) read_faults(r, *f, out.faults);
   if (const auto* x = r.table_at(t, "rules")) read_rules(r, *x, out.rules);
   if (const auto* s = r.table_at(t, "settlement")) read_settlement(r, *s, out.settlement);
+  if (const auto* x = r.table_at(t, "tls")) read_tls(r, *x, out.tls);
 }
 
 std::string number(double v) {
@@ -296,6 +304,22 @@ void check_settlement(std::vector<std::string>& errors, const settlement_setting
   check_range(errors, "settlement.discrepancies.duplicate", d.duplicate, 0, max);
 }
 
+void check_tls(std::vector<std::string>& errors, const sim_tls_settings& tls) {
+  const auto path_max = static_cast<std::int64_t>(limits::config_path_size_max);
+  check_range(errors, "tls.certificate_path (length)",
+              static_cast<std::int64_t>(tls.certificate_path.size()), 0, path_max);
+  check_range(errors, "tls.key_path (length)", static_cast<std::int64_t>(tls.key_path.size()), 0,
+              path_max);
+  check_range(errors, "tls.client_ca_path (length)",
+              static_cast<std::int64_t>(tls.client_ca_path.size()), 0, path_max);
+  if (tls.certificate_path.empty() != tls.key_path.empty()) {
+    errors.push_back("tls: certificate_path and key_path go together, one is empty");
+  }
+  if (!tls.client_ca_path.empty() && tls.certificate_path.empty()) {
+    errors.push_back("tls.client_ca_path: needs certificate_path and key_path");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> validate(const bank_config& config) {
@@ -325,6 +349,7 @@ std::vector<std::string> validate(const bank_config& config) {
   }
   check_rules(errors, config.rules);
   check_settlement(errors, config.settlement);
+  check_tls(errors, config.tls);
   return errors;
 }
 

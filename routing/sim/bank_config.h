@@ -65,6 +65,14 @@ struct settlement_settings {
   discrepancy_settings discrepancies;
 };
 
+// TLS on the bank's listener, as a bank that asks for it (specs/bank-link.md: optionally TLS,
+// mutual TLS when the bank asks for it). Empty certificate_path: plain TCP.
+struct sim_tls_settings {
+  std::string certificate_path;  // PEM chain
+  std::string key_path;          // PEM private key
+  std::string client_ca_path;    // set: the switch must present a certificate signed by it
+};
+
 struct bank_config {
   std::string listen = "127.0.0.1:0";  // HOST:PORT; port 0 lets the kernel pick
   protocol::iso8583::framing framing = protocol::iso8583::framing::binary2;
@@ -74,6 +82,7 @@ struct bank_config {
   fault_settings faults;
   rule_settings rules;
   settlement_settings settlement;
+  sim_tls_settings tls;
 };
 
 // Reads TOML `text` into `out` (keys absent keep their defaults). Returns every problem: syntax,

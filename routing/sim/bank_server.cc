@@ -4,9 +4,12 @@
 #include "routing/sim/bank_server.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <type_traits>
 
 #include "config/limits.h"
 #include "protocol/iso8583/framing.h"
@@ -23,6 +26,7 @@ constexpr std::size_t read_window_size = 16 * 1024;
 
 // Problems that repeat with every frame are logged once per kind, then only counted.
 enum class warning : std::uint8_t {
+  handshake,
   framing,
   unreadable,
   delayed_full,
@@ -70,15 +74,18 @@ struct bank_server::impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io};
+  std::optional<asio::ssl::context> tls;  // set: every connection is TLS
 };
 
 namespace {
 
-class connection : public std::enable_shared_from_this<connection> {
+// One switch connection over Stream: tcp::socket, or ssl::stream<tcp::socket> with TLS.
+template <class Stream>
+class connection : public std::enable_shared_from_this<connection<Stream>> {
  public:
-  connection(bank_server::impl& server, tcp::socket socket)
+  connection(bank_server::impl& server, Stream stream)
       : server_(server),
-        socket_(std::move(socket)),
+        socket_(std::move(stream)),
         in_(iso::prefix_size(server.framing) + server.frame_size_max + read_window_size) {
     ++server_.connection_count;
   }
@@ -86,10 +93,24 @@ class connection : public std::enable_shared_from_this<connection> {
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
+  void start() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      read();
+    } else {
+      socket_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
+                                                                  boost::system::error_code ec) {
+        if (!ec) return self->read();
+        self->server_.warn_once(warning::handshake, "tls_handshake_failed", ec.message());
+        self->close();
+      });
+    }
+  }
+
+ private:
   void read() {
     socket_.async_read_some(
         asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
           if (ec || self->closed_) return self->close();
           self->in_size_ += n;
           if (!self->process()) return self->close();
@@ -97,7 +118,6 @@ class connection : public std::enable_shared_from_this<connection> {
         });
   }
 
- private:
   // Answers every whole frame received; false when the connection must close (a framing error
   // leaves no way to find the next frame, or a disconnect fault).
   bool process() {
@@ -145,7 +165,7 @@ class connection : public std::enable_shared_from_this<connection> {
     }
     ++delayed_;
     auto timer = std::make_shared<asio::steady_timer>(server_.io, delay);
-    timer->async_wait([self = shared_from_this(), timer,
+    timer->async_wait([self = this->shared_from_this(), timer,
                        copy = std::string(bytes)](boost::system::error_code ec) {
       --self->delayed_;
       if (!ec && !self->closed_) self->enqueue(copy);
@@ -168,7 +188,7 @@ class connection : public std::enable_shared_from_this<connection> {
     pending_.clear();
     writing_active_ = true;
     asio::async_write(socket_, asio::buffer(writing_),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                         self->writing_active_ = false;
                         self->writing_.clear();
                         if (ec) return self->close();
@@ -180,12 +200,13 @@ class connection : public std::enable_shared_from_this<connection> {
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    // No TLS close_notify: a bank that drops the link is what the fault simulates anyway.
+    socket_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.lowest_layer().close(ignored);
   }
 
   bank_server::impl& server_;
-  tcp::socket socket_;
+  Stream socket_;
   std::vector<char> in_;
   std::size_t in_size_ = 0;
   std::string pending_;
@@ -207,7 +228,13 @@ void bank_server::impl::accept() {
       } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<connection>(*this, std::move(socket))->read();
+        if (tls) {
+          using tls_stream = asio::ssl::stream<tcp::socket>;
+          std::make_shared<connection<tls_stream>>(*this, tls_stream(std::move(socket), *tls))
+              ->start();
+        } else {
+          std::make_shared<connection<tcp::socket>>(*this, std::move(socket))->start();
+        }
       }
     }
     accept();
@@ -217,6 +244,28 @@ void bank_server::impl::accept() {
 bank_server::bank_server(bank_responder& responder) : impl_(std::make_unique<impl>(responder)) {}
 
 bank_server::~bank_server() = default;
+
+result<void> bank_server::use_tls(const sim_tls_settings& settings) {
+  auto& tls = impl_->tls.emplace(asio::ssl::context::tls_server);
+  boost::system::error_code ec;
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1,
+                  ec);
+  if (!ec) tls.use_certificate_chain_file(settings.certificate_path, ec);
+  if (!ec) tls.use_private_key_file(settings.key_path, asio::ssl::context::pem, ec);
+  if (!ec && !settings.client_ca_path.empty()) {
+    tls.load_verify_file(settings.client_ca_path, ec);
+    if (!ec) {
+      tls.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+    }
+  }
+  if (ec) {
+    impl_->tls.reset();
+    return ec;
+  }
+  return {};
+}
 
 result<std::string> bank_server::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;

@@ -20,6 +20,11 @@ class bank_server {
   bank_server(const bank_server&) = delete;
   bank_server& operator=(const bank_server&) = delete;
 
+  // Serves TLS (1.2 or later) with this certificate and key, and asks for and verifies client
+  // certificates when client_ca_path is set (mutual TLS). Call before listen(). Errors: the file
+  // and OpenSSL errors of loading the certificate, key or CA.
+  result<void> use_tls(const sim_tls_settings& tls);
+
   // Binds and listens on `host`:`port` (port 0: the kernel picks). Returns the bound address as
   // "HOST:PORT". Errors: resolve, bind and listen errors from the system.
   result<std::string> listen(const std::string& host, std::uint16_t port);

@@ -129,6 +129,22 @@ TEST(SimBankConfig, CardNumbersAreNeverEchoedInErrors) {
   EXPECT_EQ(errors[0], "rules.decline_card[0].pan: is not 12 to 19 digits");
 }
 
+TEST(SimBankConfig, TlsNeedsCertificateAndKeyTogether) {
+  bank_config c;
+  auto errors = parse("[tls]\ncertificate_path = \"/c.pem\"\n", c);
+  EXPECT_TRUE(has_error(errors, "tls: certificate_path and key_path go together, one is empty"));
+  c = {};
+  errors = parse("[tls]\nclient_ca_path = \"/ca.pem\"\n", c);
+  EXPECT_TRUE(has_error(errors, "tls.client_ca_path: needs certificate_path and key_path"));
+  c = {};
+  errors = parse(
+      "[tls]\ncertificate_path = \"/c.pem\"\nkey_path = \"/k.pem\"\n"
+      "client_ca_path = \"/ca.pem\"\n",
+      c);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(c.tls.client_ca_path, "/ca.pem");
+}
+
 TEST(SimBankConfig, SplitsHostAndPort) {
   std::string host;
   std::uint16_t port = 1;
