@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <set>
 
-#include "config/limits.h"
-
 namespace sy::routing::sim {
 
 std::string_view to_string(event_kind kind) noexcept {
@@ -39,7 +37,7 @@ bool trace_key(std::string_view stan, std::string_view transmission_time, std::u
 
 bank_ledger::add_result bank_ledger::add(ledger_record record) {
   if (by_rrn_.contains(record.rrn)) return add_result::duplicate;
-  if (records_.size() >= limits::sim_ledger_record_count_max) return add_result::full;
+  if (records_.size() >= record_count_max_) return add_result::full;
   const std::size_t index = records_.size();
   std::uint64_t key = 0;
   if (trace_key(record.stan, record.transmission_time, key)) by_trace_.emplace(key, index);

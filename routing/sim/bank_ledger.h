@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/limits.h"
+
 namespace sy::routing::sim {
 
 // What an approval is in the settlement file (specs/clearing-files.md event types). An
@@ -32,10 +34,14 @@ struct ledger_record {
 
 class bank_ledger {
  public:
+  // At most `record_count_max` records (a smaller cap lets tests reach it).
+  explicit bank_ledger(std::size_t record_count_max = limits::sim_ledger_record_count_max)
+      : record_count_max_(record_count_max) {}
+
   enum class add_result : std::uint8_t {
     added,
     duplicate,  // a record with this RRN is already there (a retransmission): nothing added
-    full,       // limits::sim_ledger_record_count_max reached
+    full,       // the record cap reached
   };
 
   add_result add(ledger_record record);
@@ -58,6 +64,7 @@ class bank_ledger {
   void clear() noexcept;
 
  private:
+  std::size_t record_count_max_;
   std::vector<ledger_record> records_;
   std::unordered_map<std::string, std::size_t> by_rrn_;
   std::unordered_map<std::uint64_t, std::size_t> by_trace_;  // STAN and DE 7 as one number

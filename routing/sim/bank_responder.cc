@@ -53,8 +53,11 @@ std::string currency_of(std::string_view de49) {
 
 }  // namespace
 
-bank_responder::bank_responder(const bank_config& config)
-    : config_(config), rules_(config.rules), faults_(config.latency, config.faults, config.seed) {}
+bank_responder::bank_responder(const bank_config& config, std::size_t ledger_record_count_max)
+    : config_(config),
+      rules_(config.rules),
+      faults_(config.latency, config.faults, config.seed),
+      ledger_(ledger_record_count_max) {}
 
 std::size_t bank_responder::answer_buffer_size() const noexcept {
   return iso::prefix_size(config_.framing) + static_cast<std::size_t>(config_.frame_size_max);

@@ -49,7 +49,9 @@ struct bank_answer {
 
 class bank_responder {
  public:
-  explicit bank_responder(const bank_config& config);
+  // `ledger_record_count_max` below the limit lets tests fill the ledger.
+  explicit bank_responder(const bank_config& config, std::size_t ledger_record_count_max =
+                                                         limits::sim_ledger_record_count_max);
 
   // Answers one request frame's payload (without its length prefix) into `out`, which holds at
   // least answer_buffer_size() bytes; the answer is framed. Never fails: a frame that is not a

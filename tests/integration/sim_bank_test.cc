@@ -266,6 +266,27 @@ TEST_F(SimBank, WritesTheSettlementFileAtShutdown) {
   EXPECT_TRUE(std::filesystem::exists(file.string() + ".sha256"));
 }
 
+TEST_F(SimBank, InjectsSettlementDiscrepanciesFromItsConfig) {
+  start(
+      "[settlement]\nchannel = \"bank_a\"\nbusiness_date = \"2026-11-21\"\n"
+      "[settlement.discrepancies]\nextra = 1\nduplicate = 1\n",
+      {"--settlement-dir", "{dir}/out"});
+  link_client link(port_);
+  iso::message m;
+  std::string wire;
+  link.send("0200", sale("000000001000", "000000000001", "000001"));
+  ASSERT_TRUE(link.receive_message(m, wire));
+  const auto r = sim_->stop(SIGTERM);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir_ / "out" / "bank_bank_a_20261121.csv");
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 4u);  // header, the sale twice, one made-up row
+  EXPECT_EQ(rows[1], rows[2]);
+  EXPECT_TRUE(rows[1].starts_with("000000000001,000001,sale,1000,EUR,"));
+  EXPECT_TRUE(rows[3].starts_with("X"));
+}
+
 TEST_F(SimBank, BadConfigIsRefusedWithKeyValueAndBound) {
   dir_ = temp_dir("bad-config");
   std::ofstream(dir_ / "sim.toml") << "[faults]\ntimeout_rate = 2\n";

@@ -29,6 +29,15 @@ TEST(SimBankLedger, AddsOnceByRrn) {
   EXPECT_EQ(ledger.find("nope"), nullptr);
 }
 
+TEST(SimBankLedger, RefusesRecordsBeyondItsCap) {
+  bank_ledger ledger(2);
+  EXPECT_EQ(ledger.add(record("A1", "000001")), bank_ledger::add_result::added);
+  EXPECT_EQ(ledger.add(record("A2", "000002")), bank_ledger::add_result::added);
+  EXPECT_EQ(ledger.add(record("A3", "000003")), bank_ledger::add_result::full);
+  EXPECT_EQ(ledger.add(record("A1", "000001")), bank_ledger::add_result::duplicate);
+  EXPECT_EQ(ledger.size(), 2u);
+}
+
 TEST(SimBankLedger, ReversalByOriginalDataElements) {
   bank_ledger ledger;
   ledger.add(record("A1", "000001"));

@@ -212,5 +212,15 @@ TEST_F(SimBankResponder, LatencyComesWithTheAnswerAndAscii4Framing) {
   EXPECT_EQ(std::string(buffer_.data(), 4), std::to_string(10000 + a.size - 4).substr(1));
 }
 
+TEST_F(SimBankResponder, FullLedgerAnswers96) {
+  bank_ = std::make_unique<bank_responder>(config_, 1);
+  ask(pack("0200", sale("000000001000", "000000000040", "000040")));
+  EXPECT_EQ(response_.get(39), "00");
+  ask(pack("0200", sale("000000001000", "000000000041", "000041")));
+  EXPECT_EQ(response_.get(39), "96");
+  EXPECT_FALSE(response_.has(38));
+  EXPECT_EQ(bank_->stats().ledger_full, 1u);
+}
+
 }  // namespace
 }  // namespace sy::routing::sim
