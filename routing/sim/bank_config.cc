@@ -184,8 +184,7 @@ void read_top(reader& r, const toml::table& t, bank_config& out) {
   r.text(t, "", "listen", out.listen);
   std::string framing;
   r.text(t, "", "framing", framing);
-  if (!framing.empty() && (!protocol::iso8583::parse_framing(framing, out.framing) ||
-                           out.framing == protocol::iso8583::framing::none)) {
+  if (!framing.empty() && !protocol::iso8583::parse_framing(framing, out.framing)) {
     r.error("framing", "\"" + framing + "\" is not one of \"binary2\", \"ascii4\"");
   }
   r.integer(t, "", "frame_size_max", out.frame_size_max);
@@ -329,6 +328,10 @@ std::vector<std::string> validate(const bank_config& config) {
   if (!split_host_port(config.listen, host, port)) {
     errors.push_back("listen: \"" + config.listen + "\" is not HOST:PORT with a port 0 to 65535");
   }
+  // A stream needs a length prefix to find where each message ends.
+  if (config.framing == protocol::iso8583::framing::none) {
+    errors.push_back("framing: \"none\" is not one of \"binary2\", \"ascii4\"");
+  }
   const auto frame_max = static_cast<std::int64_t>(
       config.framing == protocol::iso8583::framing::ascii4 ? limits::iso8583_ascii_frame_size_max
                                                            : limits::iso8583_frame_size_max);
@@ -367,8 +370,9 @@ std::vector<std::string> parse_bank_config(std::string_view text, std::string_vi
   }
   reader r(errors);
   read_top(r, root, out);
-  if (!errors.empty()) return errors;
-  return validate(out);
+  // Bounds too, so one run lists every problem (a key of the wrong type kept its default).
+  for (auto& e : validate(out)) errors.push_back(std::move(e));
+  return errors;
 }
 
 std::vector<std::string> load_bank_config(const std::string& path, bank_config& out) {

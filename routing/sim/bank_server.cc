@@ -71,10 +71,10 @@ struct bank_server::impl {
   std::size_t frame_size_max;
   std::size_t connection_count = 0;
   std::array<bool, static_cast<std::size_t>(warning::count)> warned{};
+  std::optional<asio::ssl::context> tls;  // set: every connection is TLS; outlives its streams
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io};
-  std::optional<asio::ssl::context> tls;  // set: every connection is TLS
 };
 
 namespace {
