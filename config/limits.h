@@ -278,4 +278,27 @@ static_assert(store_key_size_max >=
                   config_id_size_max + 3 + 4 * merchant_reference_size_max + 1 + object_id_size_max,
               "a merchant reference index key must fit a store key");
 
+// ---- Bank simulator (routing/sim, docs/bank-link.md "Bank simulator") --------------------------
+// A simulated answer later than the switch's longest request timeout tests nothing a timeout
+// fault does not, and a typo of a few zeros must not park responses for hours.
+inline constexpr std::int64_t sim_latency_us_max = request_timeout_ms_max * 1000;
+// Decline rules are test fixtures (amount patterns, test cards), as short as a route rule's list.
+inline constexpr std::size_t sim_rule_count_max = config_list_size_max;
+// An amount suffix longer than DE 4's 12 digits could never match.
+inline constexpr std::size_t sim_amount_suffix_digits_max = 12;
+// Approvals kept in memory (about 120 bytes each with the indexes): a long benchmark run of the
+// end-to-end driver fits; beyond it the bank answers 96 (system malfunction), as a full bank would.
+inline constexpr std::size_t sim_ledger_record_count_max = 1'000'000;
+// Switch connections at once: a few channels of channel_connection_count_max each.
+inline constexpr std::size_t sim_connection_count_max =
+    4 * static_cast<std::size_t>(channel_connection_count_max);
+// Answers waiting for their simulated latency on one connection: the switch never has more than
+// channel_inflight_max outstanding, so more is a misbehaving peer; further requests are dropped.
+inline constexpr std::size_t sim_delayed_count_max = static_cast<std::size_t>(channel_inflight_max);
+// Bytes queued for a switch that does not read: enough for a full in-flight window of large
+// frames; a peer that lets more pile up is disconnected instead of growing the queue.
+inline constexpr std::size_t sim_write_queue_size_max = 4 * 1024 * 1024;
+// Injected settlement discrepancies of each kind: a reconciliation test needs a handful.
+inline constexpr std::int64_t sim_discrepancy_count_max = 1000;
+
 }  // namespace sy::limits

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   sy::gateway::cli::add_store_commands(app, status);
   sy::gateway::cli::add_iso8583_commands(app, status);
   sy::gateway::cli::add_keys_commands(app, status);
+  sy::gateway::cli::add_sim_commands(app, status);
 
   try {
     app.parse(argc, argv);

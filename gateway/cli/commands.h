@@ -26,4 +26,8 @@ void add_keys_commands(CLI::App& app, exit_code& status);
 // `switchyard iso8583 decode|encode`: the operators' ISO 8583 tools.
 void add_iso8583_commands(CLI::App& app, exit_code& status);
 
+// `switchyard sim bank`: the simulated bank of the ISO 8583 bank link (docs/bank-link.md,
+// "Bank simulator").
+void add_sim_commands(CLI::App& app, exit_code& status);
+
 }  // namespace sy::gateway::cli

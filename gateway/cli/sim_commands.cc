@@ -1,0 +1,134 @@
+// `switchyard sim bank`: the simulators that stand in for banks and providers in tests, demos and
+// benchmarks. Each simulator is one subcommand of `sim` (a `wallet` joins `bank` later).
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/cli/commands.h"
+#include "routing/sim/bank_config.h"
+#include "routing/sim/bank_responder.h"
+#include "routing/sim/bank_server.h"
+#include "routing/sim/settlement_file.h"
+
+namespace sy::gateway::cli {
+namespace {
+
+namespace sim = routing::sim;
+
+struct bank_options {
+  std::string config_path;
+  std::string listen;
+  std::string settlement_dir;
+  std::string business_date;
+  std::int64_t seed = -1;  // -1: from the file (or its default)
+};
+
+// The configuration from the file (or defaults) with the flags on top, checked as a whole so a
+// bad flag is reported like a bad key. Empty `errors` on success.
+sim::bank_config bank_config_of(const bank_options& o, std::vector<std::string>& errors) {
+  sim::bank_config config;
+  if (!o.config_path.empty()) {
+    errors = sim::load_bank_config(o.config_path, config);
+    if (!errors.empty()) return config;
+  }
+  if (!o.listen.empty()) config.listen = o.listen;
+  if (!o.settlement_dir.empty()) config.settlement.dir = o.settlement_dir;
+  if (!o.business_date.empty()) config.settlement.business_date = o.business_date;
+  if (o.seed >= 0) config.seed = static_cast<std::uint64_t>(o.seed);
+  errors = sim::validate(config);
+  return config;
+}
+
+// Writes one file per business date the ledger holds (the configured date's file even when
+// empty, so a test of a quiet day still finds one). Prints each path on stdout.
+exit_code write_settlement(const sim::bank_responder& bank, std::ostream& out, std::ostream& err) {
+  const auto& s = bank.config().settlement;
+  std::vector<std::string> dates = bank.ledger().business_dates();
+  if (!s.business_date.empty() && dates.empty()) dates.push_back(s.business_date);
+  std::error_code ec;
+  std::filesystem::create_directories(s.dir, ec);
+  exit_code status = exit_code::ok;
+  for (const auto& date : dates) {
+    const auto text = sim::settlement_csv(bank.ledger(), date, s.discrepancies, bank.config().seed);
+    const auto written =
+        sim::write_settlement_file(s.dir, sim::settlement_file_name(s.channel, date), text);
+    if (written) {
+      out << "settlement " << *written << "\n";
+    } else {
+      err << "error: settlement file in " << s.dir << ": " << written.error().message() << "\n";
+      status = exit_code::failure;
+    }
+  }
+  return status;
+}
+
+void print_stats(const sim::bank_stats& s, std::ostream& err) {
+  err << "{\"level\":\"info\",\"component\":\"sim.bank\",\"event\":\"stopped\",\"requests\":"
+      << s.requests << ",\"network\":" << s.network << ",\"approved\":" << s.approved
+      << ",\"declined\":" << s.declined << ",\"timeouts\":" << s.timeouts
+      << ",\"disconnects\":" << s.disconnects << ",\"malformed_sent\":" << s.malformed_sent
+      << ",\"unreadable\":" << s.unreadable << ",\"ignored\":" << s.ignored
+      << ",\"reversals_unmatched\":" << s.reversals_unmatched
+      << ",\"ledger_full\":" << s.ledger_full << "}\n";
+}
+
+exit_code run_bank(const bank_options& options) {
+  std::vector<std::string> errors;
+  const sim::bank_config config = bank_config_of(options, errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << "error: " << e << "\n";
+    return exit_code::bad_config;
+  }
+  std::string host;
+  std::uint16_t port = 0;
+  sim::split_host_port(config.listen, host, port);  // validate() checked it
+  sim::bank_responder bank(config);
+  sim::bank_server server(bank);
+  server.stop_on_signals();
+  if (!config.tls.certificate_path.empty()) {
+    if (const auto tls = server.use_tls(config.tls); !tls) {
+      std::cerr << "error: tls: " << tls.error().message() << "\n";
+      return exit_code::bad_config;
+    }
+  }
+  const auto bound = server.listen(host, port);
+  if (!bound) {
+    std::cerr << "error: cannot listen on " << config.listen << ": " << bound.error().message()
+              << "\n";
+    return exit_code::listen_failed;
+  }
+  // The first line of stdout, flushed at once: tests and scripts read the port from it.
+  std::cout << "listening " << *bound << std::endl;
+  server.run();
+  print_stats(bank.stats(), std::cerr);
+  if (config.settlement.dir.empty()) return exit_code::ok;
+  return write_settlement(bank, std::cout, std::cerr);
+}
+
+void add_bank_command(CLI::App& sim_group, exit_code& status) {
+  auto options = std::make_shared<bank_options>();
+  CLI::App* bank = sim_group.add_subcommand(
+      "bank", "a simulated bank on the ISO 8583 bank link, answering by rules from its config");
+  bank->add_option("--config", options->config_path, "the simulator's TOML file");
+  bank->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)");
+  bank->add_option("--settlement-dir", options->settlement_dir,
+                   "write the settlement file(s) here at shutdown");
+  bank->add_option("--business-date", options->business_date,
+                   "YYYY-MM-DD every approval belongs to (default: the UTC date)");
+  bank->add_option("--seed", options->seed, "seed of every random draw")
+      ->check(CLI::NonNegativeNumber);
+  bank->callback([options, &status] { status = run_bank(*options); });
+}
+
+}  // namespace
+
+void add_sim_commands(CLI::App& app, exit_code& status) {
+  CLI::App* sim_group =
+      app.add_subcommand("sim", "simulators that stand in for banks and providers");
+  sim_group->require_subcommand(1);
+  add_bank_command(*sim_group, status);
+}
+
+}  // namespace sy::gateway::cli

@@ -1,0 +1,172 @@
+// The bank simulator's settlement file: rows from the ledger, injected discrepancies, RFC 4180
+// text and an atomic write with a SHA-256 companion.
+#include "routing/sim/settlement_file.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+namespace sy::routing::sim {
+namespace {
+
+struct row {
+  std::string rrn;
+  std::string stan;
+  std::string event_type;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string authorization_code;
+  std::string business_date;
+};
+
+// `count` distinct indexes below `size` (fewer when size is smaller), by a partial Fisher-Yates
+// shuffle written out so the choice does not depend on the standard library's distributions.
+std::vector<std::size_t> pick(std::mt19937_64& random, std::size_t size, std::int64_t count) {
+  std::vector<std::size_t> all(size);
+  for (std::size_t i = 0; i < size; ++i) all[i] = i;
+  const std::size_t n = std::min(size, static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(random() % (size - i));
+    std::swap(all[i], all[j]);
+  }
+  all.resize(n);
+  return all;
+}
+
+// Applies the discrepancies in a fixed order (missing, wrong amount, duplicate, extra), so each
+// kind's choice depends only on the seed and the rows.
+void inject(std::vector<row>& rows, const discrepancy_settings& d, std::uint64_t seed,
+            std::string_view business_date) {
+  std::mt19937_64 random(seed ^ 0x5e771e3e47ULL);
+  std::vector<bool> drop(rows.size(), false);
+  for (const auto i : pick(random, rows.size(), d.missing)) drop[i] = true;
+  std::vector<row> kept;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!drop[i]) kept.push_back(std::move(rows[i]));
+  }
+  for (const auto i : pick(random, kept.size(), d.wrong_amount)) kept[i].amount += 1;
+  std::vector<bool> twice(kept.size(), false);
+  for (const auto i : pick(random, kept.size(), d.duplicate)) twice[i] = true;
+  rows.clear();
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    rows.push_back(kept[i]);
+    if (twice[i]) rows.push_back(kept[i]);
+  }
+  for (std::int64_t i = 0; i < d.extra; ++i) {
+    char rrn[16];
+    std::snprintf(rrn, sizeof rrn, "X%011llu",
+                  static_cast<unsigned long long>(random() % 100'000'000'000ULL));
+    char stan[8];
+    std::snprintf(stan, sizeof stan, "%06llu", static_cast<unsigned long long>(random() % 1000000));
+    rows.push_back({rrn, stan, "sale", 1000 + i, "EUR", "EXTRA0", std::string(business_date)});
+  }
+}
+
+std::string hex(const unsigned char* bytes, std::size_t size) {
+  constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0xF];
+  }
+  return out;
+}
+
+error_code last_error() {
+  return error_code(errno, boost::system::generic_category());
+}
+
+// Writes `content` to `path` via `path.tmp`, fsync'd, then renamed over `path`.
+error_code write_atomically(const std::string& path, std::string_view content) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return last_error();
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const auto ec = last_error();
+      ::close(fd);
+      return ec;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const auto ec = last_error();
+    ::close(fd);
+    return ec;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return last_error();
+  return {};
+}
+
+}  // namespace
+
+std::string settlement_file_name(std::string_view channel, std::string_view business_date) {
+  std::string date;
+  for (const char c : business_date) {
+    if (c != '-') date += c;
+  }
+  return "bank_" + std::string(channel) + "_" + date + ".csv";
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string settlement_csv(const bank_ledger& ledger, std::string_view business_date,
+                           const discrepancy_settings& discrepancies, std::uint64_t seed) {
+  std::vector<row> rows;
+  for (const ledger_record* r : ledger.settled(business_date)) {
+    rows.push_back({r->rrn, r->stan, std::string(to_string(r->kind)), r->amount, r->currency,
+                    r->authorization_code, r->business_date});
+  }
+  inject(rows, discrepancies, seed, business_date);
+  std::string out(settlement_header);
+  out += '\n';
+  for (const auto& r : rows) {
+    out += csv_field(r.rrn) + ',' + csv_field(r.stan) + ',' + r.event_type + ',' +
+           std::to_string(r.amount) + ',' + csv_field(r.currency) + ',' +
+           csv_field(r.authorization_code) + ',' + csv_field(r.business_date) + '\n';
+  }
+  return out;
+}
+
+result<std::string> write_settlement_file(const std::string& dir, const std::string& name,
+                                          std::string_view content) {
+  const std::string path = dir + "/" + name;
+  if (const auto ec = write_atomically(path, content)) return ec;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  if (EVP_Digest(content.data(), content.size(), digest, &digest_size, EVP_sha256(), nullptr) !=
+      1) {
+    return error_code(EIO, boost::system::generic_category());
+  }
+  // sha256sum's format: the digest, two spaces, the file name.
+  const std::string sum = hex(digest, digest_size) + "  " + name + "\n";
+  if (const auto ec = write_atomically(path + ".sha256", sum)) return ec;
+  // The renames are durable only once the directory entry is on disk.
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return path;
+}
+
+}  // namespace sy::routing::sim
