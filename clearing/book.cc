@@ -412,6 +412,10 @@ result<std::vector<open_request>> book::reversals_due() const {
   return requests_in(layout::request_state::reversal_due);
 }
 
+result<std::vector<open_request>> book::awaiting_completion() const {
+  return requests_in(layout::request_state::awaiting_completion);
+}
+
 result<std::vector<store::unit_of_work>> book::expired(std::chrono::sys_seconds now,
                                                        std::size_t limit) const {
   std::vector<store::unit_of_work> out;

@@ -157,6 +157,9 @@ class book {
   result<std::vector<open_request>> unanswered() const;
   // Reversals due, for store-and-forward.
   result<std::vector<open_request>> reversals_due() const;
+  // Requests a channel accepted and completes later (a wallet provider's callback), for the
+  // status queries that recover a lost callback.
+  result<std::vector<open_request>> awaiting_completion() const;
 
   // Units that erase up to `limit` idempotency records and nonces whose expiry is at or before
   // `now`, one unit per record (record and index entry together, the record only if unchanged,

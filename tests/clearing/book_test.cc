@@ -215,6 +215,10 @@ TEST_F(Book, RecoveryFindsRequestsSentWithoutAFinalState) {
   EXPECT_EQ((*due)[0].request.next_attempt_at, event_time{t0} + 30s);
   EXPECT_EQ(reopened.payment("pay_3")->resource.status, payment_status::failed);
   EXPECT_EQ(reopened.refund("re_1")->resource.status, protocol::refund_status::pending);
+  const auto awaiting = reopened.awaiting_completion();
+  ASSERT_TRUE(awaiting.has_value());
+  ASSERT_EQ(awaiting->size(), 1u);
+  EXPECT_EQ((*awaiting)[0].request.refund_id, "re_1");
 }
 
 TEST_F(Book, MerchantListsAreNewestFirstAndPage) {
