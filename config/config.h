@@ -212,6 +212,10 @@ struct pkcs11_settings {
 
 struct hsm_settings {
   hsm_backend backend = hsm_backend::soft;
+  // The keys of PAN protection (hsm/pan_protection.h): a card's lookup token and the ciphertext
+  // stored for the reversals that need DE 2 again.
+  std::string pan_token_key = "pan-token";
+  std::string pan_data_key = "pan-data";
   soft_hsm_settings soft;  // when backend is soft
   pkcs11_settings pkcs11;  // when backend is pkcs11
 };

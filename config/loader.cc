@@ -983,6 +983,13 @@ class loader {
 
   void read_hsm(table_reader& r) {
     auto& h = config_->hsm;
+    for (auto [name, target] : {std::pair{"pan_token_key", &h.pan_token_key},
+                                std::pair{"pan_data_key", &h.pan_data_key}}) {
+      if (auto v = r.text_matching(name, false, limits::config_id_size_max, detail::is_id,
+                                   "an HSM key name ([A-Za-z0-9_-])")) {
+        *target = *v;
+      }
+    }
     const auto backend = r.choice<hsm_backend>(
         "backend", true, {{"soft", hsm_backend::soft}, {"pkcs11", hsm_backend::pkcs11}});
     if (!backend) {

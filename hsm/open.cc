@@ -19,7 +19,9 @@ result<std::unique_ptr<backend>> open_backend(const config::hsm_settings& settin
 }
 
 std::vector<key_requirement> required_keys(const config::config& c) {
-  std::vector<key_requirement> out;
+  std::vector<key_requirement> out{
+      {c.hsm.pan_token_key, key_type::pan_token, "hsm pan_token_key"},
+      {c.hsm.pan_data_key, key_type::pan_data, "hsm pan_data_key"}};
   for (const auto& ch : c.channels) {
     if (ch.mac_key) {
       out.push_back({*ch.mac_key, key_type::tak, "channel \"" + ch.id + "\" mac_key"});

@@ -327,6 +327,17 @@ TEST(ConfigDiagnostic, RejectsUnknownHsmBackendAndTheOtherBackendsSection) {
       ::testing::Contains(::testing::HasSubstr("hsm.pkcs11: is set, but backend is \"soft\"")));
 }
 
+TEST(ConfigDiagnostic, ReadsPanKeyNamesAndRejectsBadOnes) {
+  auto outcome = test::load(tls_only +
+                            "[hsm]\nbackend = \"soft\"\npan_token_key = \"tok-2\"\n"
+                            "pan_data_key = \"bad name\"\n[hsm.soft]\nkey_store_path = \"k\"\n"
+                            "master_key = \"env:MASTER\"\n");
+  EXPECT_THAT(test::lines(outcome),
+              ::testing::Contains(::testing::HasSubstr("hsm.pan_data_key: \"bad name\"")));
+  EXPECT_THAT(test::lines(outcome),
+              ::testing::Each(::testing::Not(::testing::HasSubstr("pan_token_key"))));
+}
+
 TEST(ConfigDiagnostic, RejectsSecretsLongerThanTheirMaximum) {
   auto outcome = test::load(tls_only +
                             "[hsm]\nbackend = \"pkcs11\"\n[hsm.pkcs11]\nmodule_path = \"m\"\n"

@@ -44,6 +44,8 @@ TEST(ConfigLoader, AcceptsMinimalConfigWithDefaults) {
   EXPECT_EQ(c.hsm.backend, hsm_backend::soft);
   EXPECT_EQ(c.hsm.soft.master_key.reference(), "env:MASTER");
   EXPECT_EQ(c.hsm.soft.master_key.value(), test::long_secret);
+  EXPECT_EQ(c.hsm.pan_token_key, "pan-token");
+  EXPECT_EQ(c.hsm.pan_data_key, "pan-data");
 }
 
 TEST(ConfigLoader, MapsEveryChannelField) {

@@ -97,10 +97,13 @@ TEST_F(KeysCli, CheckAndRunNameEveryMissingKey) {
   auto run = run_process({switchyard_binary(), "run", "--config", config}, {}, dir_.string());
   EXPECT_EQ(run.exit_code, code(exit_code::key_missing)) << run.out << run.err;
   EXPECT_NE(run.err.find("bank_sim_mac"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("pan-data"), std::string::npos) << run.err;
 
   ASSERT_EQ(keys({"generate", "bank_sim_mac", "--type", "tak"}).exit_code, code(exit_code::ok));
   ASSERT_EQ(keys({"generate", "wallet_sim_signing", "--type", "api_secret"}).exit_code,
             code(exit_code::ok));
+  ASSERT_EQ(keys({"generate", "pan-token", "--type", "pan_token"}).exit_code, code(exit_code::ok));
+  ASSERT_EQ(keys({"generate", "pan-data", "--type", "pan_data"}).exit_code, code(exit_code::ok));
   EXPECT_EQ(keys({"check"}).exit_code, code(exit_code::ok));
   run = run_process({switchyard_binary(), "run", "--config", config}, {}, dir_.string());
   EXPECT_EQ(run.exit_code, code(exit_code::ok)) << run.err;
