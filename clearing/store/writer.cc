@@ -3,6 +3,7 @@
 #include "clearing/store/writer.h"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 #include "clearing/store/detail/env_state.h"
@@ -83,6 +84,15 @@ int apply(detail::env_state& s, MDB_txn* txn, const operation& op) noexcept {
 
 executor inline_executor() noexcept {
   return {nullptr, &run_inline};
+}
+
+commit_outcome commit_and_wait(writer& w, unit_of_work unit) {
+  std::promise<commit_outcome> done;
+  auto outcome = done.get_future();
+  auto submitted = w.submit(std::move(unit), inline_executor(),
+                            [&done](const commit_outcome& o) { done.set_value(o); });
+  if (!submitted) return {submitted.error(), 0};
+  return outcome.get();
 }
 
 writer::writer(environment& env, writer_options options)

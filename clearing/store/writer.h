@@ -165,4 +165,9 @@ class writer {
   std::thread thread_;
 };
 
+// Submits `unit` and blocks until its batch commits; a unit refused at submission reports the
+// refusal as its outcome. For start-up, tools and tests: never on a worker thread, nor on the
+// writer thread.
+commit_outcome commit_and_wait(writer& w, unit_of_work unit);
+
 }  // namespace sy::clearing::store

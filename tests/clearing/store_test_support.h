@@ -9,7 +9,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +19,9 @@
 #include "clearing/store/writer.h"
 
 namespace sy::clearing::store::test {
+
+// The writer's blocking commit, also reachable as test::commit_and_wait.
+using store::commit_and_wait;
 
 // A fresh directory under the system temp dir (the same filesystem as /work on this machine).
 class temp_dir {
@@ -70,16 +72,6 @@ inline environment_options options_for(const temp_dir& dir, log_capture* log = n
   return o;
 }
 
-// Submits `unit` and waits for its completion (run inline on the writer thread). A unit refused
-// at submission reports the refusal as its outcome.
-inline commit_outcome commit_and_wait(writer& w, unit_of_work unit) {
-  std::promise<commit_outcome> done;
-  auto outcome = done.get_future();
-  auto submitted = w.submit(std::move(unit), inline_executor(),
-                            [&done](const commit_outcome& o) { done.set_value(o); });
-  if (!submitted) return {submitted.error(), 0};
-  return outcome.get();
-}
 
 // A store in a fresh directory and its writer, opened before each test; the writer closes first.
 class store_fixture : public ::testing::Test {
