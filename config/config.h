@@ -155,6 +155,9 @@ struct channel {
   framing frame = framing::binary2;
   std::int64_t frame_size_max = 8192;
   std::int64_t echo_interval_ms = 60'000;
+  // Store-and-forward: the wait before the first 0420 repeat, doubling up to the max.
+  std::int64_t reversal_retry_base_ms = limits::reversal_retry_base_ms;
+  std::int64_t reversal_retry_max_ms = limits::reversal_retry_max_ms;
   iso8583_spec spec = iso8583_spec::iso87;
   std::optional<std::string> mac_key;  // HSM key name; absent: no DE 64/128
   std::string acquirer_id;

@@ -157,6 +157,12 @@ inline constexpr std::int64_t link_retired_per_inflight = 2;
 inline constexpr std::int64_t reversal_retry_base_ms = 5'000;
 inline constexpr std::int64_t reversal_retry_max_ms = 600'000;
 static_assert(reversal_retry_base_ms > 0 && reversal_retry_base_ms <= reversal_retry_max_ms);
+// A channel may set its own (a bank's certification rules often do): never faster than every
+// 100 ms (a tighter loop floods a bank that is down), never slower than hourly.
+inline constexpr std::int64_t reversal_retry_ms_min = 100;
+inline constexpr std::int64_t reversal_retry_ms_max = 3'600'000;
+static_assert(reversal_retry_ms_min <= reversal_retry_base_ms &&
+              reversal_retry_max_ms <= reversal_retry_ms_max);
 // The smallest frame cap that still fits a 0200 of specs/bank-link.md with every field.
 inline constexpr std::int64_t iso8583_frame_size_min = 512;
 static_assert(iso8583_frame_size_min < static_cast<std::int64_t>(iso8583_ascii_frame_size_max));

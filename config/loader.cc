@@ -601,9 +601,18 @@ class loader {
     config_->channels.push_back(std::move(c));
   }
 
-  static constexpr std::array<std::string_view, 10> iso8583_keys{
-      "endpoints", "framing",     "frame_size_max", "echo_interval_ms", "spec",
-      "mac_key",   "acquirer_id", "terminal_id",    "card_acceptor_id", "card_acceptor_name"};
+  static constexpr std::array<std::string_view, 12> iso8583_keys{"endpoints",
+                                                                 "framing",
+                                                                 "frame_size_max",
+                                                                 "echo_interval_ms",
+                                                                 "reversal_retry_base_ms",
+                                                                 "reversal_retry_max_ms",
+                                                                 "spec",
+                                                                 "mac_key",
+                                                                 "acquirer_id",
+                                                                 "terminal_id",
+                                                                 "card_acceptor_id",
+                                                                 "card_acceptor_name"};
   static constexpr std::array<std::string_view, 2> http_keys{"base_url", "signing_key"};
 
   void read_channel_common(table_reader& r, channel& c) {
@@ -702,6 +711,7 @@ class loader {
                            limits::echo_interval_ms_max)) {
       c.echo_interval_ms = *v;
     }
+    read_reversal_retry(r, c);
     if (auto v = r.choice<iso8583_spec>(
             "spec", false, {{"iso87", iso8583_spec::iso87}, {"iso93", iso8583_spec::iso93}})) {
       c.spec = *v;
@@ -709,6 +719,23 @@ class loader {
     c.mac_key = r.text_matching("mac_key", false, limits::config_id_size_max, detail::is_id,
                                 "an HSM key name ([A-Za-z0-9_-])");
     read_iso8583_ids(r, c);
+  }
+
+  void read_reversal_retry(table_reader& r, channel& c) {
+    if (auto v = r.integer("reversal_retry_base_ms", false, limits::reversal_retry_ms_min,
+                           limits::reversal_retry_ms_max)) {
+      c.reversal_retry_base_ms = *v;
+    }
+    if (auto v = r.integer("reversal_retry_max_ms", false, limits::reversal_retry_ms_min,
+                           limits::reversal_retry_ms_max)) {
+      c.reversal_retry_max_ms = *v;
+    }
+    if (c.reversal_retry_max_ms < c.reversal_retry_base_ms) {
+      r.error_at(
+          r.has("reversal_retry_max_ms") ? "reversal_retry_max_ms" : "reversal_retry_base_ms",
+          std::to_string(c.reversal_retry_max_ms) + " ms maximum is below the " +
+              std::to_string(c.reversal_retry_base_ms) + " ms base");
+    }
   }
 
   static bool is_acquirer_id(std::string_view s) {

@@ -57,6 +57,8 @@ mac_key = "mac1"
 connect_timeout_ms = 1
 request_timeout_ms = 2
 echo_interval_ms = 1000
+reversal_retry_base_ms = 200
+reversal_retry_max_ms = 800
 connection_count = 3
 inflight_max = 4
 card_acceptor_name = "SHOP"
@@ -77,6 +79,8 @@ server_name = "bank.example"
   EXPECT_EQ(c.endpoints.at(0).host, "127.0.0.1");
   EXPECT_EQ(c.endpoints.at(0).port, 8583);
   EXPECT_EQ(c.inflight_max, 4);
+  EXPECT_EQ(c.reversal_retry_base_ms, 200);
+  EXPECT_EQ(c.reversal_retry_max_ms, 800);
   EXPECT_EQ(c.settlement_columns.at(0), "-");
   EXPECT_TRUE(c.tls.enabled);
   EXPECT_EQ(c.tls.server_name, "bank.example");
