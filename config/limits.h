@@ -163,6 +163,19 @@ inline constexpr std::int64_t reversal_retry_ms_min = 100;
 inline constexpr std::int64_t reversal_retry_ms_max = 3'600'000;
 static_assert(reversal_retry_ms_min <= reversal_retry_base_ms &&
               reversal_retry_max_ms <= reversal_retry_ms_max);
+// Reconnects of a bank link connection: the first after 250 ms, doubling up to every 30 s, plus
+// the same jitter as reversal repeats, so the connections of a switch do not reconnect in step.
+inline constexpr std::int64_t link_reconnect_base_ms = 250;
+inline constexpr std::int64_t link_reconnect_max_ms = 30'000;
+static_assert(link_reconnect_base_ms > 0 && link_reconnect_base_ms <= link_reconnect_max_ms);
+// Slots a connection keeps beside its inflight_max for its own messages (sign-on, echo,
+// sign-off, reversals), so a link full of financial requests can still echo and reverse.
+inline constexpr std::int64_t link_control_inflight_count = 16;
+// The store-and-forward loop looks for reversals due this often, and commits at most this many
+// attempts per look, so a backlog after an outage drains steadily instead of in one burst.
+inline constexpr std::int64_t link_saf_tick_ms = 50;
+inline constexpr std::size_t link_saf_attempts_per_tick = 64;
+static_assert(link_saf_tick_ms < reversal_retry_ms_min, "the loop must not delay a repeat");
 // The smallest frame cap that still fits a 0200 of specs/bank-link.md with every field.
 inline constexpr std::int64_t iso8583_frame_size_min = 512;
 static_assert(iso8583_frame_size_min < static_cast<std::int64_t>(iso8583_ascii_frame_size_max));

@@ -49,7 +49,8 @@ inflight_table::inflight_table(std::size_t count_max, std::size_t retired_count_
               ? retired_count_max
               : std::max<std::size_t>(
                     count_max * static_cast<std::size_t>(limits::link_retired_per_inflight), 1)) {
-  SY_VERIFY(count_max > 0 && count_max <= static_cast<std::size_t>(limits::channel_inflight_max));
+  SY_VERIFY(count_max > 0 && count_max <= static_cast<std::size_t>(limits::channel_inflight_max +
+                                                                     limits::link_control_inflight_count));
 }
 
 std::size_t inflight_table::home_of(const inflight_key& key) const noexcept {

@@ -75,7 +75,8 @@ struct inflight_counters {
 // that ended, which tells late and duplicate responses from unknown ones.
 class inflight_table {
  public:
-  // `count_max`: the channel's inflight_max (at most limits::channel_inflight_max).
+  // `count_max`: the channel's inflight_max plus limits::link_control_inflight_count for the
+  // connection's own messages.
   // `retired_count_max`: ended requests remembered; 0 means count_max times
   // limits::link_retired_per_inflight.
   explicit inflight_table(std::size_t count_max, std::size_t retired_count_max = 0);
