@@ -1,16 +1,14 @@
 // `switchyard run [--config FILE]`: load and validate the configuration (FILE or the embedded
-// default), open the book of record and recover it, print what the switch would serve. The
-// network server arrives with the gateway issue.
+// default), check the HSM's keys, print what the switch serves, and run it (switch_service.h)
+// until SIGINT or SIGTERM.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
-#include "clearing/book.h"
-#include "clearing/store/environment.h"
-#include "clearing/store/errc.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
 #include "gateway/cli/hsm_context.h"
+#include "gateway/switch_service.h"
 
 namespace sy::gateway::cli {
 namespace {
@@ -94,25 +92,6 @@ void print_summary(const config::config& c) {
   }
 }
 
-namespace store = clearing::store;
-
-exit_code store_failure(const config::config& c, const error_code& ec) {
-  std::fprintf(stderr, "error: store at %s: %s\n", c.storage.path.c_str(), ec.message().c_str());
-  return store::is_corruption(ec) ? exit_code::store_corrupt : exit_code::store_unavailable;
-}
-
-// Opens (creating when new) the book of record and recovers it: the requests that were sent to a
-// channel but whose final state never committed are listed for the reversal path.
-exit_code open_and_recover(const config::config& c) {
-  auto env = store::environment::open(store::environment_options::from(c.storage));
-  if (!env) return store_failure(c, env.error());
-  const auto unanswered = clearing::book(**env).unanswered();
-  if (!unanswered) return store_failure(c, unanswered.error());
-  std::printf("  recovery      %zu request(s) sent without a final state, to be reversed\n",
-              unanswered->size());
-  return exit_code::ok;
-}
-
 }  // namespace
 
 void add_run_command(CLI::App& app, exit_code& status) {
@@ -129,10 +108,7 @@ void add_run_command(CLI::App& app, exit_code& status) {
     // A missing key at start-up is fatal (exit_code::key_missing), naming the key.
     const auto hsm = open_hsm_for_start(*loaded, file->empty());
     print_summary(*loaded);
-    status = open_and_recover(*loaded);
-    if (status == exit_code::ok) {
-      std::printf("The network server arrives with the gateway issue; nothing is served yet.\n");
-    }
+    status = run_switch(*loaded, *hsm);
   });
 }
 

@@ -16,7 +16,8 @@
 
 namespace sy::testing {
 
-background_process::background_process(const std::vector<std::string>& argv) {
+background_process::background_process(const std::vector<std::string>& argv,
+                                       const std::string& cwd) {
   char path[] = "/tmp/sy-bg-stderr-XXXXXX";
   const int err_fd = ::mkstemp(path);
   int pipe_fds[2];
@@ -34,6 +35,7 @@ background_process::background_process(const std::vector<std::string>& argv) {
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -51,7 +53,7 @@ background_process::~background_process() {
 
 std::string background_process::read_line(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out_.find('\n') == std::string::npos && out_fd_ >= 0) {
+  while (out_.find('\n') == std::string::npos && out_fd_ >= 0 && !eof_) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return {};
@@ -59,7 +61,10 @@ std::string background_process::read_line(std::chrono::milliseconds timeout) {
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
     char buf[4096];
     const ssize_t n = ::read(out_fd_, buf, sizeof buf);
-    if (n <= 0) break;
+    if (n <= 0) {
+      eof_ = true;
+      break;
+    }
     out_.append(buf, static_cast<std::size_t>(n));
   }
   const auto end = out_.find('\n');
@@ -67,6 +72,21 @@ std::string background_process::read_line(std::chrono::milliseconds timeout) {
   std::string line = out_.substr(0, end);
   out_.erase(0, end + 1);
   return line;
+}
+
+std::string background_process::read_until(std::string_view text,
+                                           std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string lines;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return lines;
+    const std::string line = read_line(left);
+    if (line.empty() && (eof_ || out_fd_ < 0)) return lines;
+    lines += line + "\n";
+    if (line.find(text) != std::string::npos) return lines;
+  }
 }
 
 process_result background_process::stop(int signal) {
@@ -88,6 +108,17 @@ process_result background_process::stop(int signal) {
   std::stringstream text;
   text << err.rdbuf();
   result.err = text.str();
+  return result;
+}
+
+process_result run_switch_until_running(const std::vector<std::string>& args,
+                                        const std::string& cwd) {
+  std::vector<std::string> argv{switchyard_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  background_process child(argv, cwd);
+  std::string before = child.read_until("switchyard: running");
+  auto result = child.stop(SIGTERM);
+  result.out = before + result.out;
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "config/fatal.h"
+#include "tests/integration/background_process.h"
 #include "tests/integration/process.h"
 
 namespace sy::testing {
@@ -37,9 +38,11 @@ TEST(Cli, UnknownSubcommandIsAUsageError) {
   EXPECT_EQ(r.exit_code, code(exit_code::usage)) << r.err;
 }
 
-TEST(Cli, RunValidatesTheEmbeddedDefaultAndSaysWhatItWouldServe) {
-  const auto r = switchyard({"run"});
+TEST(Cli, RunStartsOnTheEmbeddedDefaultSaysWhatItServesAndStopsOnSigterm) {
+  const auto r = run_switch_until_running({"run"});
   ASSERT_EQ(r.exit_code, code(exit_code::ok)) << r.out << r.err;
+  EXPECT_NE(r.out.find("switchyard: running"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("switchyard: stopped"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("merchant"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("channel"), std::string::npos) << r.out;
 }

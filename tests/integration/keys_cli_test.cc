@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/fatal.h"
+#include "tests/integration/background_process.h"
 #include "tests/integration/process.h"
 
 namespace sy::testing {
@@ -105,8 +106,9 @@ TEST_F(KeysCli, CheckAndRunNameEveryMissingKey) {
   ASSERT_EQ(keys({"generate", "pan-token", "--type", "pan_token"}).exit_code, code(exit_code::ok));
   ASSERT_EQ(keys({"generate", "pan-data", "--type", "pan_data"}).exit_code, code(exit_code::ok));
   EXPECT_EQ(keys({"check"}).exit_code, code(exit_code::ok));
-  run = run_process({switchyard_binary(), "run", "--config", config}, {}, dir_.string());
+  run = run_switch_until_running({"run", "--config", config}, dir_.string());
   EXPECT_EQ(run.exit_code, code(exit_code::ok)) << run.err;
+  EXPECT_NE(run.out.find("switchyard: running"), std::string::npos) << run.out;
 }
 
 TEST_F(KeysCli, AMissingKeyStoreIsAnHsmFailureNamingInit) {

@@ -23,6 +23,7 @@
 #include "clearing/store/fingerprint.h"
 #include "clearing/store/writer.h"
 #include "config/fatal.h"
+#include "tests/integration/background_process.h"
 #include "tests/integration/process.h"
 
 namespace sy::testing {
@@ -83,10 +84,7 @@ class StoreCli : public ::testing::Test {
     ASSERT_TRUE(env) << env.error().message();
     store::writer writer(**env);
     for (auto& unit : units) {
-      std::promise<store::commit_outcome> done;
-      ASSERT_TRUE(writer.submit(std::move(unit), store::inline_executor(),
-                                [&done](const store::commit_outcome& o) { done.set_value(o); }));
-      const auto outcome = done.get_future().get();
+      const auto outcome = store::commit_and_wait(writer, std::move(unit));
       ASSERT_FALSE(outcome.error) << outcome.error.message();
     }
   }
@@ -112,13 +110,7 @@ class StoreCli : public ::testing::Test {
   // Commits one payment after another until `stop` is set; returns how many committed.
   static std::uint64_t commit_until(store::writer& writer, const std::atomic<bool>& stop) {
     std::uint64_t committed = 0;
-    while (!stop.load()) {
-      std::promise<store::commit_outcome> done;
-      if (!writer.submit(payment_unit(1000 + committed), store::inline_executor(),
-                         [&done](const store::commit_outcome& o) { done.set_value(o); })) {
-        break;
-      }
-      if (done.get_future().get().error) break;
+    while (!stop.load() && !store::commit_and_wait(writer, payment_unit(1000 + committed)).error) {
       ++committed;
     }
     return committed;
@@ -174,8 +166,8 @@ TEST_F(StoreCli, CheckFindsAnEventMissingFromTheJournal) {
 }
 
 // Start-up recovery: a payment whose "sent" commit landed but whose answer never did is found
-// when the switch starts again.
-TEST_F(StoreCli, RunFindsRequestsSentWithoutAFinalState) {
+// when the switch starts again, fails as timed out and is queued for reversal.
+TEST_F(StoreCli, RunRecoversRequestsSentWithoutAFinalStateIntoReversals) {
   protocol::create_payment_request request;
   request.amount = protocol::money{1000, *protocol::find_currency("CNY")};
   request.merchant_reference = "order-9";
@@ -195,10 +187,24 @@ TEST_F(StoreCli, RunFindsRequestsSentWithoutAFinalState) {
   std::vector<store::unit_of_work> units;
   units.push_back(clearing::sent({m, std::nullopt, payment, std::nullopt, sent_request}));
   commit_all(std::move(units));
-  const auto r = run_process({switchyard_binary(), "run"}, {}, dir_.string());
+  const auto r = run_switch_until_running({"run"}, dir_.string());
   EXPECT_EQ(r.exit_code, code(exit_code::ok)) << r.out << r.err;
-  EXPECT_NE(r.out.find("recovery      1 request(s) sent without a final state"), std::string::npos)
+  EXPECT_NE(r.out.find("recovery      1 request(s) sent without a final state, queued for "
+                       "reversal"),
+            std::string::npos)
       << r.out;
+  store::environment_options options;
+  options.path = store_path().string();
+  options.read_only = true;
+  auto env = store::environment::open(options);
+  ASSERT_TRUE(env) << env.error().message();
+  const clearing::book book(**env);
+  EXPECT_TRUE(book.unanswered()->empty());
+  const auto due = book.reversals_due();
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].request.payment_id, "pay_9");
+  EXPECT_EQ(book.payment("pay_9")->resource.status, protocol::payment_status::failed);
 }
 
 TEST_F(StoreCli, AMissingStoreIsAnErrorAndIsNotCreated) {
