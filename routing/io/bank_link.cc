@@ -155,6 +155,7 @@ struct atomic_metrics {
   counter timeouts{0}, late{0}, duplicate{0}, unknown{0}, malformed{0}, framing_errors{0};
   counter refused_full{0}, refused_down{0}, send_failures{0};
   counter reversals_pending{0}, reversals_sent{0}, reversals_acknowledged{0}, echo_failures{0};
+  counter bank_requests_answered{0};
   std::array<counter, latency_bucket_bounds_ms.size() + 1> latency{};
   counter latency_sum_us{0};
   counter connections_up{0}, connections_signed_on{0}, reconnects{0};
@@ -323,6 +324,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void read();
   void process();
   void handle(std::string_view payload);
+  bool answer_bank_request(std::string_view payload);
   void on_matched(std::uint32_t slot, const link::response& r);
   void arm_sweep();
   void sweep();
@@ -600,6 +602,7 @@ void connection::process() {
 void connection::handle(std::string_view payload) {
   last_received_ = link_clock::now();
   const auto r = link::parse_response(payload, link_->context);
+  if (!r && r.error() == link::errc::unexpected_mti && answer_bank_request(payload)) return;
   if (!r) {
     bump(link_->metrics.malformed);
     return link_->warn(warning::malformed, r.error().message());
@@ -618,6 +621,21 @@ void connection::handle(std::string_view payload) {
       bump(link_->metrics.unknown);
       return link_->warn(warning::unknown, "a response matching no request: not applied");
   }
+}
+
+// A request from the bank: only network management (an echo, say) is one the switch answers.
+// False when it is not an 0800 the link can answer.
+bool connection::answer_bank_request(std::string_view payload) {
+  std::array<char, build_buffer_size> buffer;
+  const auto size = link::answer_network_request(payload, link_->context, buffer);
+  if (!size) return false;
+  std::string frame(protocol::iso8583::prefix_size(framing_), '\0');
+  (void)protocol::iso8583::encode_frame_prefix(framing_, *size, frame_size_max_, frame);
+  frame.append(buffer.data(), *size);
+  pending_.append(frame);
+  bump(link_->metrics.bank_requests_answered);
+  if (!writing_active_) write();
+  return true;
 }
 
 void connection::on_matched(std::uint32_t slot, const link::response& r) {
@@ -1197,6 +1215,7 @@ link_metrics bank_link::metrics() const noexcept {
   out.reversals_sent = read(m.reversals_sent);
   out.reversals_acknowledged = read(m.reversals_acknowledged);
   out.echo_failures = read(m.echo_failures);
+  out.bank_requests_answered = read(m.bank_requests_answered);
   out.latency_sum_us = read(m.latency_sum_us);
   out.connections_up = read(m.connections_up);
   out.connections_signed_on = read(m.connections_signed_on);

@@ -106,6 +106,7 @@ struct link_metrics {
   std::uint64_t reversals_sent = 0;          // 0400/0420 written
   std::uint64_t reversals_acknowledged = 0;  // 0410/0430 whose erasure committed
   std::uint64_t echo_failures = 0;           // echoes unanswered in time: link closed
+  std::uint64_t bank_requests_answered = 0;  // 0800s from the bank answered with an 0810
   std::array<std::uint64_t, latency_bucket_bounds_ms.size() + 1> latency{};  // answered requests
   std::uint64_t latency_sum_us = 0;
   std::uint64_t connections_up = 0;         // gauge: TCP/TLS established

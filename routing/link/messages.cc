@@ -301,6 +301,26 @@ result<response> parse_response(std::string_view frame, const link_context& cont
                   m.get(39),          m.get(38), m.get(70)};
 }
 
+result<std::size_t> answer_network_request(std::string_view frame, const link_context& context,
+                                           std::span<char> out) {
+  if (context.spec != config::iso8583_spec::iso87) return errc::spec_unsupported;
+  message m;
+  if (!protocol::iso8583::unpack(protocol::iso8583::iso87(), frame, m)) {
+    return errc::malformed_message;
+  }
+  if (m.mti() != "0800") return errc::unexpected_mti;
+  if (!m.has(11) || !m.has(70)) return errc::missing_field;
+  if (auto mac = check_mac(frame, m, context); !mac) return mac.error();
+  message answer;
+  answer.set_mti("0810");
+  // The views point into `frame`, which outlives the answer.
+  for (const std::size_t field : {7, 11, 41, 70}) {
+    if (m.has(field)) answer.set(field, m.get(field));
+  }
+  answer.set(39, "00");
+  return finish(answer, context, out);
+}
+
 clearing::channel_outcome outcome_of(const response& r) {
   const auto declined = protocol::decline_from_response_code(r.response_code);
   if (!declined) return clearing::channel_approved{std::string(r.authorization_code), "00"};

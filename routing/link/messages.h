@@ -134,6 +134,14 @@ std::string_view request_mti_of(std::string_view response_mti) noexcept;
 // response as never received), the authenticator's other errors, spec_unsupported.
 result<response> parse_response(std::string_view frame, const link_context& context);
 
+// The 0810 answering a network management request the bank sent (specs/bank-link.md: 0800 goes
+// both ways; banks echo idle links too), written into `out`: DE 7, 11, 41 and 70 as received,
+// DE 39 00, the MAC when the context has one. Errors: malformed_message, unexpected_mti (not an
+// 0800), missing_field (DE 11 or DE 70), mac_missing / mac_invalid (left unanswered, like a
+// response with a bad MAC), spec_unsupported, the authenticator's errors.
+result<std::size_t> answer_network_request(std::string_view frame, const link_context& context,
+                                           std::span<char> out);
+
 // A 0110/0210/0230 answer as the book takes it: DE 39 00 approved (with DE 38), any other code
 // declined with the decline it maps to (protocol::decline_from_response_code).
 clearing::channel_outcome outcome_of(const response& r);

@@ -24,6 +24,8 @@
 #include "protocol/iso8583/codec.h"
 #include "protocol/iso8583/specs.h"
 #include "routing/link/errc.h"
+#include "routing/sim/bank_responder.h"
+#include "routing/sim/bank_server.h"
 #include "tests/routing/independent_iso87_decoder.h"
 
 namespace sy::routing::io {
@@ -85,6 +87,20 @@ class scripted_bank {
     std::lock_guard lock(mutex_);
     return accepted_;
   }
+  // Sends `frame` (length prefix included) on every connection, as a bank-initiated request.
+  void send_to_all(std::string frame) {
+    asio::post(io_, [this, frame = std::move(frame)] {
+      for (auto& s : sockets_) send(s, frame, 0ms);
+    });
+  }
+  // The responses to the bank's own requests.
+  std::size_t answers_received() {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(
+        std::count_if(received_.begin(), received_.end(),
+                      [](const decoded_message& m) { return m.mti == "0810"; }));
+  }
+
   // The requests received with this MTI (and DE 70, for 0800).
   std::size_t count(std::string_view mti, std::string_view de70 = {}) {
     std::lock_guard lock(mutex_);
@@ -133,7 +149,7 @@ class scripted_bank {
       if (mac_ != nullptr && !mac_ok(frame)) problems_.push_back("bad MAC on " + m.mti);
       received_.push_back(m);
     }
-    if (!error.empty()) return;
+    if (!error.empty() || m.mti == "0810") return;
     const reply r = script_(m);
     switch (r.what) {
       case reply::kind::silent:
@@ -572,6 +588,27 @@ TEST_F(BankLink, EchoesWhenIdleAndReconnectsWhenAnEchoGoesUnanswered) {
   EXPECT_GE(bank.count("0800", "301"), 2u);
 }
 
+TEST_F(BankLink, AnswersTheBanksOwnEcho) {
+  scripted_bank bank(approve_or_decline_by_amount);
+  start_link(bank.port());
+  ASSERT_TRUE(signed_on());
+  iso::message echo;
+  echo.set_mti("0800");
+  echo.set(7, "1121231845");
+  echo.set(11, "424242");
+  echo.set(70, "301");
+  std::string frame(256, '\0');
+  const auto size = iso::pack(iso::iso87(), echo, std::span(frame).subspan(2));
+  ASSERT_TRUE(size);
+  frame[1] = static_cast<char>(*size);
+  frame.resize(2 + *size);
+  bank.send_to_all(frame);
+  ASSERT_TRUE(eventually([&] { return bank.answers_received() == 1; }));
+  EXPECT_EQ(link_->metrics().bank_requests_answered, 1u);
+  EXPECT_EQ(link_->metrics().malformed, 0u);
+  EXPECT_EQ(sale(100).status, exchange_status::answered);
+}
+
 TEST_F(BankLink, MacsEveryFrameAndTreatsABadResponseMacAsNoAnswer) {
   channel_.mac_key = "tak";
   link::hsm_authenticator bank_mac(*hsm_, "tak");
@@ -600,6 +637,27 @@ TEST_F(BankLink, AnInjectedSendFailureIsNotSentAndCounted) {
   EXPECT_EQ(failed.error, errc::injected_failure);
   EXPECT_EQ(sale(100).status, exchange_status::answered);
   EXPECT_EQ(bank.count("0200"), 2u);
+}
+
+// The link and the project's own bank simulator agree: sign-on, approvals, declines by amount.
+TEST_F(BankLink, TalksToTheBankSimulator) {
+  sim::bank_config config;
+  sim::bank_responder responder(config);
+  sim::bank_server server(responder);
+  const auto address = server.listen("127.0.0.1", 0);
+  ASSERT_TRUE(address) << address.error().message();
+  std::thread serving([&server] { server.run(); });
+  start_link(static_cast<std::uint16_t>(std::stoi(address->substr(address->rfind(':') + 1))));
+  EXPECT_TRUE(signed_on());
+  const auto approved = sale(1000);
+  const auto declined = sale(1051);
+  stop_link();
+  server.stop();
+  serving.join();
+  ASSERT_EQ(approved.status, exchange_status::answered) << approved.error.message();
+  EXPECT_TRUE(std::holds_alternative<clearing::channel_approved>(approved.outcome));
+  ASSERT_EQ(declined.status, exchange_status::answered);
+  EXPECT_EQ(declined.response.response_code, "51");
 }
 
 }  // namespace

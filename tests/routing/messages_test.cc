@@ -339,6 +339,43 @@ TEST(LinkResponses, RequestsAndGarbageAreRefused) {
             errc::missing_field);
 }
 
+TEST(LinkResponses, TheBanksEchoIsAnsweredWithAn0810AndOnlyWithAGoodMac) {
+  fake_authenticator mac;
+  for (message_authenticator* authenticator :
+       {static_cast<message_authenticator*>(nullptr), static_cast<message_authenticator*>(&mac)}) {
+    std::string echo;
+    built(
+        [&](std::span<char> out) {
+          return build_network(network_code::echo, test_trace("000777"),
+                               test_context(authenticator), out);
+        },
+        &echo);
+    std::string wire;
+    const auto m = built(
+        [&](std::span<char> out) {
+          return answer_network_request(echo, test_context(authenticator), out);
+        },
+        &wire);
+    EXPECT_EQ(m.mti, "0810");
+    EXPECT_EQ(m.fields.at(7), "1121231845");
+    EXPECT_EQ(m.fields.at(11), "000777");
+    EXPECT_EQ(m.fields.at(39), "00");
+    EXPECT_EQ(m.fields.at(70), "301");
+    if (authenticator != nullptr) {
+      ASSERT_EQ(m.fields.count(128), 1u);  // DE 70 brings the secondary bitmap
+      EXPECT_TRUE(parse_response(wire, test_context(authenticator)).has_value());
+      echo.back() = static_cast<char>(echo.back() ^ 1);
+      std::array<char, 256> out{};
+      EXPECT_EQ(answer_network_request(echo, test_context(authenticator), out).error(),
+                errc::mac_invalid);
+    }
+  }
+  std::array<char, 256> out{};
+  EXPECT_EQ(answer_network_request(bank_response("0200", "00"), test_context(), out).error(),
+            errc::unexpected_mti);
+  EXPECT_EQ(answer_network_request("08", test_context(), out).error(), errc::malformed_message);
+}
+
 TEST(LinkResponses, ResponseMtisNameTheirRequests) {
   EXPECT_EQ(request_mti_of("0110"), "0100");
   EXPECT_EQ(request_mti_of("0210"), "0200");
