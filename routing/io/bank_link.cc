@@ -98,6 +98,19 @@ void wipe(std::string& bytes) noexcept {
   bytes.clear();
 }
 
+// The built message in `buffer[0, size)` with its length prefix, as one frame to write; the
+// build buffer is wiped, since a financial message or a reversal holds the clear PAN.
+std::string framed(protocol::iso8583::framing framing, std::int64_t frame_size_max,
+                   std::span<char> buffer, std::size_t size) {
+  std::string frame(protocol::iso8583::prefix_size(framing), '\0');
+  // The builders never exceed the buffer, which is no larger than any frame cap allows.
+  (void)protocol::iso8583::encode_frame_prefix(framing, size,
+                                               static_cast<std::size_t>(frame_size_max), frame);
+  frame.append(buffer.data(), size);
+  OPENSSL_cleanse(buffer.data(), size);
+  return frame;
+}
+
 void post_result(const store::executor& ex, exchange_handler done, exchange_result result) {
   ex.post(ex.context, [done = std::move(done), result = std::move(result)]() mutable {
     done(std::move(result));
@@ -483,9 +496,7 @@ void connection::send_network(link::network_code code, role what) {
                                                 link_->context, buffer);
   error_code refused = size.has_error() ? size.error() : error_code{};
   if (!refused) {
-    std::string frame(protocol::iso8583::prefix_size(framing_), '\0');
-    (void)protocol::iso8583::encode_frame_prefix(framing_, *size, frame_size_max_, frame);
-    frame.append(buffer.data(), *size);
+    std::string frame = framed(framing_, link_->channel.frame_size_max, buffer, *size);
     // 0800 carries no DE 41 or DE 37: its 0810 matches on the MTI class and the STAN.
     if (queue(frame, link::inflight_key::make("0800", numbers->stan(), {}, {}),
               outstanding{true, what, {}, {}, {}, link_clock::now(), 0}, refused)) {
@@ -629,10 +640,7 @@ bool connection::answer_bank_request(std::string_view payload) {
   std::array<char, build_buffer_size> buffer;
   const auto size = link::answer_network_request(payload, link_->context, buffer);
   if (!size) return false;
-  std::string frame(protocol::iso8583::prefix_size(framing_), '\0');
-  (void)protocol::iso8583::encode_frame_prefix(framing_, *size, frame_size_max_, frame);
-  frame.append(buffer.data(), *size);
-  pending_.append(frame);
+  pending_.append(framed(framing_, link_->channel.frame_size_max, buffer, *size));
   bump(link_->metrics.bank_requests_answered);
   if (!writing_active_) write();
   return true;
@@ -949,14 +957,10 @@ void bank_link::impl::send(const outgoing_request& request, store::executor ex,
     return post_result(ex, std::move(done), not_sent(size.error()));
   }
   const auto framing = framing_of(channel.frame);
-  std::string frame(protocol::iso8583::prefix_size(framing), '\0');
-  (void)protocol::iso8583::encode_frame_prefix(
-      framing, *size, static_cast<std::size_t>(channel.frame_size_max), frame);
-  frame.append(buffer.data(), *size);
-  OPENSSL_cleanse(buffer.data(), *size);
-  const auto key =
-      link::inflight_key::make(std::string_view(frame).substr(frame.size() - *size, 4),
-                               request.numbers.stan(), channel.terminal_id, request.numbers.rrn());
+  auto frame = framed(framing, channel.frame_size_max, buffer, *size);
+  const auto key = link::inflight_key::make(
+      std::string_view(frame).substr(protocol::iso8583::prefix_size(framing), 4),
+      request.numbers.stan(), channel.terminal_id, request.numbers.rrn());
   target->load.fetch_add(1, std::memory_order_relaxed);
   asio::post(target->io(),
              [target, frame = std::move(frame), key, ex, done = std::move(done)]() mutable {
@@ -1070,12 +1074,7 @@ void bank_link::impl::saf_send(const link::saf_queue::attempt& a) {
     if (!size) warn(warning::reversal_unbuildable, size.error().message());
     return;  // no connection: the next attempt goes out when one is signed on
   }
-  const auto framing = framing_of(channel.frame);
-  std::string frame(protocol::iso8583::prefix_size(framing), '\0');
-  (void)protocol::iso8583::encode_frame_prefix(
-      framing, *size, static_cast<std::size_t>(channel.frame_size_max), frame);
-  frame.append(buffer.data(), *size);
-  OPENSSL_cleanse(buffer.data(), *size);
+  auto frame = framed(framing_of(channel.frame), channel.frame_size_max, buffer, *size);
   const auto key = link::inflight_key::make(reversal.repeat ? "0420" : "0400", numbers->stan(),
                                             channel.terminal_id, reversal.original.rrn);
   asio::post(target->io(), [target, frame = std::move(frame), key, saf_key = a.key]() mutable {
