@@ -198,6 +198,24 @@ inline constexpr std::size_t route_bin_index_entry_count_max = 4'000'000;
 static_assert(config_route_count_max <= 0xFFFF);
 static_assert(config_channel_count_max <= 64);
 
+// ---- HTTP third-party channels (routing/http, docs/channels.md "Providers") ------------------
+// A provider answers with one small JSON object (a charge or a refund); 16 KiB, the merchant
+// API's own body cap, is generous, and anything bigger is a misbehaving peer.
+inline constexpr std::size_t http_channel_body_size_max = 16 * 1024;
+inline constexpr std::size_t http_channel_header_size_max = 8 * 1024;
+// The provider's own id of a charge or refund (kept as the approval's authorization code) and a
+// failure reason ("insufficient_funds"): short tokens in every real provider API.
+inline constexpr std::size_t provider_reference_size_max = 64;
+inline constexpr std::size_t provider_reason_size_max = 64;
+// Nonces of the channel's signatures: 16 random bytes in hex, inside the merchant API's bounds.
+inline constexpr std::size_t http_channel_nonce_size = 32;
+static_assert(http_channel_nonce_size >= nonce_size_min && http_channel_nonce_size <= nonce_size_max);
+// A provider object has about ten members; the cap keeps hostile objects cheap to reject.
+inline constexpr std::size_t provider_object_member_count_max = 32;
+// A switch request retried once on a fresh connection when a reused keep-alive connection turns
+// out to be closed; the provider's idempotency by request id makes the repeat safe.
+inline constexpr std::uint32_t http_channel_attempt_count_max = 2;
+
 // ---- Circuit breakers (routing/breaker.h, docs/channels.md) -----------------------------------
 // Error rate is judged over a rolling 10 s window in 10 one-second buckets: long enough to hold a
 // meaningful sample at modest traffic, short enough that a recovered bank is not punished for
@@ -319,5 +337,16 @@ inline constexpr std::size_t sim_delayed_count_max = static_cast<std::size_t>(ch
 inline constexpr std::size_t sim_write_queue_size_max = 4 * 1024 * 1024;
 // Injected settlement discrepancies of each kind: a reconciliation test needs a handful.
 inline constexpr std::int64_t sim_discrepancy_count_max = 1000;
+
+// ---- Wallet simulator (routing/sim/wallet_*, docs/channels.md "Wallet simulator") -------------
+// Charges and refunds kept in memory for idempotency and status queries (about 200 bytes each);
+// beyond it the simulator answers 503, as a full provider would refuse new work.
+inline constexpr std::size_t sim_wallet_record_count_max = sim_ledger_record_count_max;
+// Callbacks waiting for their delay or their delivery at once; more are dropped and counted.
+inline constexpr std::size_t sim_wallet_callback_count_max = 65'536;
+// A callback later than a day is a typo, not a test.
+inline constexpr std::int64_t sim_callback_delay_ms_max = 24 * 3600 * 1000;
+// Idle keep-alive connections are closed after this (0: never); at most an hour.
+inline constexpr std::int64_t sim_idle_timeout_ms_max = 3'600'000;
 
 }  // namespace sy::limits

@@ -1,5 +1,5 @@
-// `switchyard sim bank`: the simulators that stand in for banks and providers in tests, demos and
-// benchmarks. Each simulator is one subcommand of `sim` (a `wallet` joins `bank` later).
+// `switchyard sim bank` and `switchyard sim wallet`: the simulators that stand in for banks and
+// providers in tests, demos and benchmarks. Each simulator is one subcommand of `sim`.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -11,6 +11,9 @@
 #include "routing/sim/bank_responder.h"
 #include "routing/sim/bank_server.h"
 #include "routing/sim/settlement_file.h"
+#include "routing/sim/wallet_config.h"
+#include "routing/sim/wallet_responder.h"
+#include "routing/sim/wallet_server.h"
 
 namespace sy::gateway::cli {
 namespace {
@@ -122,6 +125,89 @@ void add_bank_command(CLI::App& sim_group, exit_code& status) {
   bank->callback([options, &status] { status = run_bank(*options); });
 }
 
+struct wallet_options {
+  std::string config_path;
+  std::string listen;
+  std::string mode;
+  std::string secret;
+  std::string callback_url;
+  std::int64_t seed = -1;
+};
+
+sim::wallet_config wallet_config_of(const wallet_options& o, std::vector<std::string>& errors) {
+  sim::wallet_config config;
+  if (!o.config_path.empty()) {
+    errors = sim::load_wallet_config(o.config_path, config);
+    if (!errors.empty()) return config;
+  }
+  if (!o.listen.empty()) config.listen = o.listen;
+  if (o.mode == "sync") config.mode = sim::wallet_mode::sync;
+  if (o.mode == "async") config.mode = sim::wallet_mode::async;
+  if (!o.secret.empty()) config.secret = o.secret;
+  if (!o.callback_url.empty()) config.callback_url = o.callback_url;
+  if (o.seed >= 0) config.seed = static_cast<std::uint64_t>(o.seed);
+  errors = sim::validate(config);
+  return config;
+}
+
+void print_stats(const sim::wallet_stats& s, const sim::wallet_server_stats& n, std::ostream& err) {
+  err << "{\"level\":\"info\",\"component\":\"sim.wallet\",\"event\":\"stopped\",\"requests\":"
+      << s.requests << ",\"charges\":" << s.charges << ",\"refunds\":" << s.refunds
+      << ",\"replays\":" << s.replays << ",\"status_queries\":" << s.status_queries
+      << ",\"succeeded\":" << s.succeeded << ",\"failed\":" << s.failed
+      << ",\"bad_signatures\":" << s.bad_signatures << ",\"conflicts\":" << s.conflicts
+      << ",\"invalid\":" << s.invalid << ",\"timeouts\":" << s.timeouts
+      << ",\"server_errors\":" << s.server_errors << ",\"malformed_sent\":" << s.malformed_sent
+      << ",\"callbacks_sent\":" << n.callbacks_sent
+      << ",\"callbacks_failed\":" << n.callbacks_failed
+      << ",\"callbacks_lost\":" << s.callbacks_lost
+      << ",\"callbacks_dropped\":" << n.callbacks_dropped << ",\"full\":" << s.full
+      << ",\"connections\":" << n.connections_accepted << "}\n";
+}
+
+exit_code run_wallet(const wallet_options& options) {
+  std::vector<std::string> errors;
+  const sim::wallet_config config = wallet_config_of(options, errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << "error: " << e << "\n";
+    return exit_code::bad_config;
+  }
+  std::string host;
+  std::uint16_t port = 0;
+  sim::split_host_port(config.listen, host, port);  // validate() checked it
+  sim::wallet_responder wallet(config);
+  sim::wallet_server server(wallet);
+  server.stop_on_signals();
+  const auto bound = server.listen(host, port);
+  if (!bound) {
+    std::cerr << "error: cannot listen on " << config.listen << ": " << bound.error().message()
+              << "\n";
+    return exit_code::listen_failed;
+  }
+  // The first line of stdout, flushed at once: tests and scripts read the port from it.
+  std::cout << "listening " << *bound << std::endl;
+  server.run();
+  print_stats(wallet.stats(), server.stats(), std::cerr);
+  return exit_code::ok;
+}
+
+void add_wallet_command(CLI::App& sim_group, exit_code& status) {
+  auto options = std::make_shared<wallet_options>();
+  CLI::App* wallet = sim_group.add_subcommand(
+      "wallet", "a simulated wallet provider for the HTTP channel, sync or async (callbacks)");
+  wallet->add_option("--config", options->config_path, "the simulator's TOML file");
+  wallet->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)");
+  wallet->add_option("--mode", options->mode, "sync or async")
+      ->check(CLI::IsMember({"sync", "async"}));
+  wallet->add_option("--secret", options->secret,
+                     "the shared signing secret: hex, or env:NAME (prefer env: or the file)");
+  wallet->add_option("--callback-url", options->callback_url,
+                     "async: http://HOST:PORT/PATH the callbacks are POSTed to");
+  wallet->add_option("--seed", options->seed, "seed of every random draw")
+      ->check(CLI::NonNegativeNumber);
+  wallet->callback([options, &status] { status = run_wallet(*options); });
+}
+
 }  // namespace
 
 void add_sim_commands(CLI::App& app, exit_code& status) {
@@ -129,6 +215,7 @@ void add_sim_commands(CLI::App& app, exit_code& status) {
       app.add_subcommand("sim", "simulators that stand in for banks and providers");
   sim_group->require_subcommand(1);
   add_bank_command(*sim_group, status);
+  add_wallet_command(*sim_group, status);
 }
 
 }  // namespace sy::gateway::cli

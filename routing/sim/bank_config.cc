@@ -7,120 +7,19 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <fstream>
 #include <initializer_list>
-#include <sstream>
 
 #include "config/limits.h"
+#include "routing/sim/config_reader.h"
 
 namespace sy::routing::sim {
 namespace {
 
-// Collects problems while reading one TOML document.
-class reader {
- public:
-  explicit reader(std::vector<std::string>& errors) : errors_(errors) {}
-
-  void error(const std::string& key, const std::string& message) {
-    errors_.push_back(key + ": " + message);
-  }
-
-  // Every key of `table` outside `known` is an error: a typo never passes silently.
-  void known_keys(const toml::table& table, const std::string& prefix,
-                  std::initializer_list<std::string_view> known) {
-    for (const auto& [key, node] : table) {
-      bool ok = false;
-      for (const auto k : known) ok = ok || key.str() == k;
-      if (!ok) error(prefix + std::string(key.str()), "unknown key");
-    }
-  }
-
-  void text(const toml::table& table, const std::string& prefix, std::string_view key,
-            std::string& out) {
-    exact<std::string>(table, prefix, key, out, "expected a string");
-  }
-
-  void integer(const toml::table& table, const std::string& prefix, std::string_view key,
-               std::int64_t& out) {
-    exact<std::int64_t>(table, prefix, key, out, "expected an integer");
-  }
-
-  void rate(const toml::table& table, const std::string& prefix, std::string_view key,
-            double& out) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return;
-    if (const auto* f = node->as_floating_point()) {
-      out = f->get();
-    } else if (const auto* i = node->as_integer()) {
-      out = static_cast<double>(i->get());
-    } else {
-      error(prefix + std::string(key), "expected a number from 0 to 1");
-    }
-  }
-
-  // An array of tables at `key`; each element that is not a table is an error.
-  template <class F>
-  void tables(const toml::table& table, const std::string& prefix, std::string_view key, F each) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return;
-    const auto* array = node->as_array();
-    if (array == nullptr) {
-      error(prefix + std::string(key),
-            "expected an array of tables ([[" + prefix + std::string(key) + "]])");
-      return;
-    }
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const std::string at = prefix + std::string(key) + "[" + std::to_string(i) + "]";
-      if (const auto* t = array->get(i)->as_table()) {
-        each(*t, at + ".");
-      } else {
-        error(at, "expected a table");
-      }
-    }
-  }
-
-  // The sub-table at `key`, or nullptr (absent, or an error when it is not a table).
-  const toml::table* table_at(const toml::table& table, std::string_view key) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return nullptr;
-    if (const auto* t = node->as_table()) return t;
-    error(std::string(key), "expected a table");
-    return nullptr;
-  }
-
- private:
-  // Reads a value of exactly TOML type T (no conversion), or says what was expected.
-  template <class T>
-  void exact(const toml::table& table, const std::string& prefix, std::string_view key, T& out,
-             std::string_view expected) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return;
-    if (const auto* v = node->as<T>()) {
-      out = v->get();
-    } else {
-      error(prefix + std::string(key), std::string(expected));
-    }
-  }
-
-  std::vector<std::string>& errors_;
-};
-
-void read_latency(reader& r, const toml::table& t, latency_settings& out) {
-  r.known_keys(t, "latency.", {"distribution", "fixed_us", "min_us", "max_us", "mean_us"});
-  std::string kind;
-  r.text(t, "latency.", "distribution", kind);
-  if (kind == "fixed") out.distribution = latency_distribution::fixed;
-  if (kind == "uniform") out.distribution = latency_distribution::uniform;
-  if (kind == "exponential") out.distribution = latency_distribution::exponential;
-  if (!kind.empty() && kind != "fixed" && kind != "uniform" && kind != "exponential") {
-    r.error("latency.distribution",
-            "\"" + kind + "\" is not one of \"fixed\", \"uniform\", \"exponential\"");
-  }
-  r.integer(t, "latency.", "fixed_us", out.fixed_us);
-  r.integer(t, "latency.", "min_us", out.min_us);
-  r.integer(t, "latency.", "max_us", out.max_us);
-  r.integer(t, "latency.", "mean_us", out.mean_us);
-}
+using detail::check_range;
+using detail::check_rate;
+using detail::number;
+using detail::read_latency;
+using detail::reader;
 
 void read_faults(reader& r, const toml::table& t, fault_settings& out) {
   r.known_keys(t, "faults.", {"timeout_rate", "disconnect_rate", "malformed_rate"});
@@ -196,29 +95,6 @@ void read_top(reader& r, const toml::table& t, bank_config& out) {
   if (const auto* x = r.table_at(t, "rules")) read_rules(r, *x, out.rules);
   if (const auto* s = r.table_at(t, "settlement")) read_settlement(r, *s, out.settlement);
   if (const auto* x = r.table_at(t, "tls")) read_tls(r, *x, out.tls);
-}
-
-std::string number(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
-
-// A check of one integer against [min, max], phrased with the key and both bounds.
-void check_range(std::vector<std::string>& errors, const std::string& key, std::int64_t value,
-                 std::int64_t min, std::int64_t max) {
-  if (value < min) {
-    errors.push_back(key + ": " + std::to_string(value) + " is below the minimum " +
-                     std::to_string(min));
-  } else if (value > max) {
-    errors.push_back(key + ": " + std::to_string(value) + " is above the maximum " +
-                     std::to_string(max));
-  }
-}
-
-void check_rate(std::vector<std::string>& errors, const std::string& key, double value) {
-  if (!(value >= 0)) errors.push_back(key + ": " + number(value) + " is below the minimum 0");
-  if (value > 1) errors.push_back(key + ": " + number(value) + " is above the maximum 1");
 }
 
 bool all_digits(std::string_view text) {
@@ -376,15 +252,8 @@ std::vector<std::string> parse_bank_config(std::string_view text, std::string_vi
 }
 
 std::vector<std::string> load_bank_config(const std::string& path, bank_config& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {path + ": cannot be opened"};
-  std::string text(limits::config_file_size_max + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > limits::config_file_size_max) {
-    return {path + ": larger than the maximum " + std::to_string(limits::config_file_size_max) +
-            " bytes"};
-  }
+  std::string text;
+  if (auto error = detail::read_config_file(path, text); !error.empty()) return {error};
   return parse_bank_config(text, path, out);
 }
 
