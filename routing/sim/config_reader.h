@@ -162,4 +162,26 @@ inline std::string read_config_file(const std::string& path, std::string& text) 
   return {};
 }
 
+// Parses `text` as TOML into `out` with `read_top(reader&, const toml::table&, Config&)`, then
+// adds `validate(out)`'s bounds too, so one run lists every problem (a key of the wrong type kept
+// its default). A syntax error is the only problem reported when there is one.
+template <class Config, class ReadTop, class Validate>
+std::vector<std::string> parse_config(std::string_view text, std::string_view source, Config& out,
+                                      ReadTop read_top, Validate validate) {
+  std::vector<std::string> errors;
+  toml::table root;
+  try {
+    // Exceptions only while loading config (DESIGN.md): toml++ reports syntax errors this way.
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    errors.push_back(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
+                     std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+    return errors;
+  }
+  reader r(errors);
+  read_top(r, root, out);
+  for (auto& e : validate(out)) errors.push_back(std::move(e));
+  return errors;
+}
+
 }  // namespace sy::routing::sim::detail

@@ -153,20 +153,10 @@ std::vector<std::string> validate(wallet_config& c) {
 
 std::vector<std::string> parse_wallet_config(std::string_view text, std::string_view source,
                                              wallet_config& out) {
-  std::vector<std::string> errors;
-  toml::table root;
-  try {
-    // Exceptions only while loading config (DESIGN.md): toml++ reports syntax errors this way.
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    errors.push_back(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                     std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
-    return errors;
-  }
-  reader r(errors);
-  read_top(r, root, out);
-  for (auto& e : validate(out)) errors.push_back(std::move(e));
-  return errors;
+  return detail::parse_config(
+      text, source, out,
+      [](detail::reader& r, const toml::table& root, wallet_config& c) { read_top(r, root, c); },
+      [](wallet_config& c) { return validate(c); });
 }
 
 std::vector<std::string> load_wallet_config(const std::string& path, wallet_config& out) {

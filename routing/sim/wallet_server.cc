@@ -13,6 +13,7 @@
 
 #include "config/limits.h"
 #include "routing/http/provider_signature.h"
+#include "routing/sim/listener.h"
 
 namespace sy::routing::sim {
 namespace {
@@ -237,23 +238,9 @@ wallet_server::wallet_server(wallet_responder& responder)
 wallet_server::~wallet_server() = default;
 
 result<std::string> wallet_server::listen(const std::string& host, std::uint16_t port) {
-  boost::system::error_code ec;
-  tcp::resolver resolver(impl_->io);
-  const auto found = resolver.resolve(host, std::to_string(port), ec);
-  if (ec) return ec;
-  const tcp::endpoint endpoint = found.begin()->endpoint();
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return ec;
-  const tcp::endpoint bound = acceptor.local_endpoint(ec);
-  if (ec) return ec;
-  const auto address = bound.address().to_string();
-  impl_->accept();
-  return (bound.address().is_v6() ? "[" + address + "]" : address) + ":" +
-         std::to_string(bound.port());
+  auto bound = bind_listener(impl_->acceptor, host, port);
+  if (bound) impl_->accept();
+  return bound;
 }
 
 void wallet_server::stop_on_signals() {
