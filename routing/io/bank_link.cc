@@ -20,6 +20,7 @@
 #include "clearing/store/errc.h"
 #include "hsm/pan_protection.h"
 #include "protocol/iso8583/framing.h"
+#include "routing/backoff.h"
 #include "routing/link/errc.h"
 #include "routing/link/inflight.h"
 
@@ -542,8 +543,8 @@ void connection::close(bool retry) {
   in_size_ = 0;
   if (!retry || stopping_) return finish();
   ++failures_;
-  const link::reversal_policy backoff{link_->options.reconnect_base, link_->options.reconnect_max};
-  timer_.expires_after(link::retry_delay(failures_, backoff, link_->options.random()));
+  const backoff reconnect{link_->options.reconnect_base, link_->options.reconnect_max};
+  timer_.expires_after(backoff_delay(failures_, reconnect, link_->options.random()));
   timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (!ec) self->connect();
   });

@@ -6,6 +6,7 @@
 
 #include "clearing/store/errc.h"
 #include "config/assert.h"
+#include "routing/backoff.h"
 
 namespace sy::routing::link {
 namespace {
@@ -28,12 +29,7 @@ clearing::store::unit_of_work erase_unit(const std::string& key) {
 
 std::chrono::milliseconds retry_delay(std::uint32_t attempts, const reversal_policy& policy,
                                       std::uint64_t random) noexcept {
-  SY_ASSERT(attempts >= 1);
-  auto delay = policy.base;
-  for (std::uint32_t i = 1; i < attempts && delay < policy.max; ++i) delay *= 2;
-  delay = std::min(delay, policy.max);
-  const auto jitter_span = static_cast<std::uint64_t>(delay.count() / 2 + 1);
-  return delay + std::chrono::milliseconds(static_cast<std::int64_t>(random % jitter_span));
+  return backoff_delay(attempts, backoff{policy.base, policy.max}, random);
 }
 
 reversal_request reversal_of(const clearing::layout::channel_request& request, card_data card) {

@@ -24,8 +24,7 @@ struct reversal_policy {
   std::chrono::milliseconds max{limits::reversal_retry_max_ms};
 };
 
-// The wait after `attempts` reversals were sent (attempts >= 1): base * 2^(attempts - 1), at most
-// max, plus a jitter of `random` mod (delay / 2 + 1) milliseconds.
+// The wait after `attempts` reversals were sent (attempts >= 1): routing::backoff_delay.
 std::chrono::milliseconds retry_delay(std::uint32_t attempts, const reversal_policy& policy,
                                       std::uint64_t random) noexcept;
 
