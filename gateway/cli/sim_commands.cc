@@ -178,6 +178,12 @@ exit_code run_wallet(const wallet_options& options) {
   sim::wallet_responder wallet(config);
   sim::wallet_server server(wallet);
   server.stop_on_signals();
+  if (!config.tls.certificate_path.empty()) {
+    if (const auto tls = server.use_tls(config.tls); !tls) {
+      std::cerr << "error: tls: " << tls.error().message() << "\n";
+      return exit_code::bad_config;
+    }
+  }
   const auto bound = server.listen(host, port);
   if (!bound) {
     std::cerr << "error: cannot listen on " << config.listen << ": " << bound.error().message()

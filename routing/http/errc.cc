@@ -28,6 +28,8 @@ class category final : public boost::system::error_category {
         return "the HSM could not sign the request";
       case errc::stopped:
         return "the channel is stopping";
+      case errc::injected_failure:
+        return "injected send failure";
       case errc::rejected:
         return "the provider refused the request without processing it";
       case errc::unavailable:

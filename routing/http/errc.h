@@ -18,6 +18,7 @@ enum class errc {
   rejected,               // the provider refused it unprocessed (400, 401, 403, 404, 422)
   unavailable,            // the provider answered 503 or 429: not processed, try elsewhere
   unknown_request,        // status query: the provider has no request with this id (404)
+  injected_failure,       // the fault hook failed this send (tests)
   // timed_out: the provider may have processed it; the caller queries its status later.
   timeout,            // no answer within request_timeout_ms
   connection_lost,    // the connection closed or failed after the request was written

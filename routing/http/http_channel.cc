@@ -18,9 +18,11 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include "config/limits.h"
+#include "routing/backoff.h"
 #include "routing/http/errc.h"
 #include "routing/http/provider_signature.h"
 
@@ -97,14 +99,18 @@ class connection_base {
 }  // namespace
 
 struct http_channel::impl : std::enable_shared_from_this<http_channel::impl> {
-  impl(asio::io_context& io, const config::channel& s, hsm::backend& h, base_url url)
+  impl(asio::io_context& io, const config::channel& s, hsm::backend& h, base_url url,
+       channel_health* channel)
       : strand(asio::make_strand(io)),
         settings(s),
         hsm(h),
+        health(channel),
         base(std::move(url)),
         host(host_header(base)),
         waiting_max(static_cast<std::size_t>(s.connection_count * s.inflight_max)),
-        queue_timer(strand) {}
+        queue_timer(strand),
+        probe_timer(strand),
+        jitter(std::random_device{}()) {}
 
   void submit(call_ptr c);
   void dispatch();
@@ -113,11 +119,15 @@ struct http_channel::impl : std::enable_shared_from_this<http_channel::impl> {
   void retry(call_ptr c);
   void arm_queue_timer();
   void expire_waiting();
+  void report_up(bool up);
+  void arm_probe();
+  void record(const call& c, const channel_result& r);
   void stop_now();
 
   strand_type strand;
   config::channel settings;
   hsm::backend& hsm;
+  channel_health* health;  // may be null
   base_url base;
   std::string host;
   std::size_t waiting_max;
@@ -126,8 +136,13 @@ struct http_channel::impl : std::enable_shared_from_this<http_channel::impl> {
   std::vector<std::shared_ptr<connection_base>> connections;
   asio::steady_timer queue_timer;
   clock::time_point armed_for{};
+  asio::steady_timer probe_timer;  // while the provider refuses connections
+  std::uint32_t connect_failures = 0;
+  bool probing = false;  // a probe is scheduled: no other connect without traffic meanwhile
+  std::minstd_rand jitter;
   bool stopped = false;
   bool warned_connect = false;
+  std::atomic<std::uint64_t> fail_countdown{0};
   std::atomic<std::uint64_t> requests{0}, answered{0}, accepted{0}, timed_out_count{0},
       not_sent_count{0}, connects{0}, retries{0}, connections_up{0};
 };
@@ -340,6 +355,8 @@ void http_channel::impl::dispatch() {
     conn->connect();
     ++connecting;
   }
+  // One connection stays open even when idle, so health tells whether the provider is there.
+  if (connecting == 0 && connections_up == 0 && !probing) connections.front()->connect();
   arm_queue_timer();
 }
 
@@ -349,9 +366,13 @@ void http_channel::impl::connected(connection_base& conn, const boost::system::e
     conn.state = conn_state::idle;
     ++connects;
     ++connections_up;
+    connect_failures = 0;
+    report_up(true);
     return dispatch();
   }
   conn.close();
+  report_up(false);
+  arm_probe();
   if (!warned_connect) {
     warned_connect = true;
     // JSON line; the host is configuration, the message the system's: no secrets.
@@ -369,9 +390,49 @@ void http_channel::impl::connected(connection_base& conn, const boost::system::e
   arm_queue_timer();
 }
 
+void http_channel::impl::report_up(bool up) {
+  if (health == nullptr) return;
+  health->set_connected(up);
+  health->set_signed_on(up);
+}
+
+// After a refused connection, one connection tries again with backoff and jitter (the bank
+// link's reconnect schedule), so the channel comes back without waiting for traffic.
+void http_channel::impl::arm_probe() {
+  ++connect_failures;
+  const backoff probe{std::chrono::milliseconds{limits::link_reconnect_base_ms},
+                      std::chrono::milliseconds{limits::link_reconnect_max_ms}};
+  probe_timer.expires_after(backoff_delay(connect_failures, probe, jitter()));
+  probing = true;
+  probe_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->probing = false;
+    if (ec || self->stopped) return;
+    self->dispatch();
+  });
+}
+
+// The circuit breaker sees charges and refunds; status queries only look.
+void http_channel::impl::record(const call& c, const channel_result& r) {
+  if (health == nullptr || c.status_query) return;
+  const auto now = channel_health::clock::now();
+  switch (r.kind) {
+    case result_kind::answered:
+    case result_kind::accepted:
+      return health->circuit().record_success(now);
+    case result_kind::timed_out:
+      return health->circuit().record_timeout(now);
+    case result_kind::not_sent:
+      if (r.error == errc::connect_failed || r.error == errc::unavailable) {
+        health->circuit().record_failure(now);
+      }
+      return;
+  }
+}
+
 void http_channel::impl::finish(call& c, channel_result r) {
   if (c.finished) return;
   c.finished = true;
+  record(c, r);
   switch (r.kind) {
     case result_kind::answered:
       ++answered;
@@ -420,6 +481,7 @@ void http_channel::impl::stop_now() {
     conn->close();
   }
   queue_timer.cancel();
+  probe_timer.cancel();
 }
 
 namespace {
@@ -445,10 +507,11 @@ error_code make_tls_context(std::optional<asio::ssl::context>& out, const config
 
 result<std::unique_ptr<http_channel>> http_channel::create(asio::io_context& io,
                                                            const config::channel& settings,
-                                                           hsm::backend& hsm) {
+                                                           hsm::backend& hsm,
+                                                           channel_health* health) {
   auto url = parse_base_url(settings.base_url);
   if (!url) return url.error();
-  auto state = std::make_shared<impl>(io, settings, hsm, std::move(*url));
+  auto state = std::make_shared<impl>(io, settings, hsm, std::move(*url), health);
   if (state->base.tls || settings.tls.enabled) {
     state->base.tls = true;
     if (const auto ec = make_tls_context(state->tls, settings.tls)) return ec;
@@ -461,6 +524,8 @@ result<std::unique_ptr<http_channel>> http_channel::create(asio::io_context& io,
       state->connections.push_back(std::make_shared<connection<beast::tcp_stream>>(*state));
     }
   }
+  // One connection at once, so health tells the truth before the first request.
+  asio::post(state->strand, [state] { state->dispatch(); });
   return std::unique_ptr<http_channel>(new http_channel(std::move(state)));
 }
 
@@ -472,6 +537,14 @@ http_channel::~http_channel() {
 
 void http_channel::send(wallet_request request, clearing::store::executor ex, handler done) {
   ++impl_->requests;
+  auto countdown = impl_->fail_countdown.load();
+  while (countdown != 0 && !impl_->fail_countdown.compare_exchange_weak(countdown, countdown - 1)) {
+  }
+  if (countdown == 1) {
+    ++impl_->not_sent_count;
+    return ex.post(ex.context,
+                   [d = std::move(done)] { d(not_sent(make_error_code(errc::injected_failure))); });
+  }
   auto c = std::make_shared<call>();
   c->op = request.op;
   c->id = request.id;
@@ -513,6 +586,10 @@ void http_channel::query_status(operation op, std::string id, clearing::store::e
 
 void http_channel::stop() {
   asio::post(impl_->strand, [state = impl_] { state->stop_now(); });
+}
+
+void http_channel::fail_nth_send(std::uint64_t n) noexcept {
+  impl_->fail_countdown.store(n);
 }
 
 http_channel_counters http_channel::counters() const noexcept {

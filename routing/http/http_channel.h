@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "config/result.h"
 #include "hsm/backend.h"
+#include "routing/channel_health.h"
 #include "routing/http/provider_protocol.h"
 
 namespace boost::asio {
@@ -41,9 +42,18 @@ class http_channel {
   // its own strand), signing with the api_secret key settings.signing_key of `hsm`. `hsm` must
   // outlive the channel. Errors: errc::bad_request_value (base_url), the TLS context's errors
   // (ca_path, certificate_path, key_path files).
+  //
+  // `health` (optional, must outlive the channel) is the channel's health_board entry: an HTTP
+  // channel has no sign-on, so it is connected and signed on together while connections to the
+  // provider succeed. One connection opens at once to tell; after a connect failure the channel is
+  // down until a probe, repeated with backoff and jitter, connects again. Each charge's and
+  // refund's result is recorded on its circuit breaker: an answer (even a failed payment) or an
+  // acceptance is a success, no trusted answer a timeout, a refused connection or a 429/503 a
+  // failure.
   static result<std::unique_ptr<http_channel>> create(boost::asio::io_context& io,
                                                       const config::channel& settings,
-                                                      hsm::backend& hsm);
+                                                      hsm::backend& hsm,
+                                                      channel_health* health = nullptr);
   // Stops as stop() does; completions already posted still run on their executors.
   ~http_channel();
   http_channel(const http_channel&) = delete;
@@ -67,6 +77,10 @@ class http_channel {
   void stop();
 
   http_channel_counters counters() const noexcept;
+
+  // Fault injection (DESIGN.md): the n-th send() from now (1: the next) completes as not_sent
+  // with errc::injected_failure before anything is sent; 0 disarms.
+  void fail_nth_send(std::uint64_t n) noexcept;
 
   struct impl;  // defined in http_channel.cc, where Asio and Beast live
 

@@ -17,8 +17,10 @@ namespace {
 
 using detail::check_range;
 using detail::check_rate;
+using detail::check_tls;
 using detail::number;
 using detail::read_latency;
+using detail::read_tls;
 using detail::reader;
 
 void read_faults(reader& r, const toml::table& t, fault_settings& out) {
@@ -67,13 +69,6 @@ void read_settlement(reader& r, const toml::table& t, settlement_settings& out) 
   r.integer(*d, at, "extra", out.discrepancies.extra);
   r.integer(*d, at, "wrong_amount", out.discrepancies.wrong_amount);
   r.integer(*d, at, "duplicate", out.discrepancies.duplicate);
-}
-
-void read_tls(reader& r, const toml::table& t, sim_tls_settings& out) {
-  r.known_keys(t, "tls.", {"certificate_path", "key_path", "client_ca_path"});
-  r.text(t, "tls.", "certificate_path", out.certificate_path);
-  r.text(t, "tls.", "key_path", out.key_path);
-  r.text(t, "tls.", "client_ca_path", out.client_ca_path);
 }
 
 void read_top(reader& r, const toml::table& t, bank_config& out) {
@@ -177,22 +172,6 @@ void check_settlement(std::vector<std::string>& errors, const settlement_setting
   check_range(errors, "settlement.discrepancies.extra", d.extra, 0, max);
   check_range(errors, "settlement.discrepancies.wrong_amount", d.wrong_amount, 0, max);
   check_range(errors, "settlement.discrepancies.duplicate", d.duplicate, 0, max);
-}
-
-void check_tls(std::vector<std::string>& errors, const sim_tls_settings& tls) {
-  const auto path_max = static_cast<std::int64_t>(limits::config_path_size_max);
-  check_range(errors, "tls.certificate_path (length)",
-              static_cast<std::int64_t>(tls.certificate_path.size()), 0, path_max);
-  check_range(errors, "tls.key_path (length)", static_cast<std::int64_t>(tls.key_path.size()), 0,
-              path_max);
-  check_range(errors, "tls.client_ca_path (length)",
-              static_cast<std::int64_t>(tls.client_ca_path.size()), 0, path_max);
-  if (tls.certificate_path.empty() != tls.key_path.empty()) {
-    errors.push_back("tls: certificate_path and key_path go together, one is empty");
-  }
-  if (!tls.client_ca_path.empty() && tls.certificate_path.empty()) {
-    errors.push_back("tls.client_ca_path: needs certificate_path and key_path");
-  }
 }
 
 }  // namespace

@@ -247,25 +247,7 @@ bank_server::bank_server(bank_responder& responder) : impl_(std::make_unique<imp
 bank_server::~bank_server() = default;
 
 result<void> bank_server::use_tls(const sim_tls_settings& settings) {
-  auto& tls = impl_->tls.emplace(asio::ssl::context::tls_server);
-  boost::system::error_code ec;
-  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1,
-                  ec);
-  if (!ec) tls.use_certificate_chain_file(settings.certificate_path, ec);
-  if (!ec) tls.use_private_key_file(settings.key_path, asio::ssl::context::pem, ec);
-  if (!ec && !settings.client_ca_path.empty()) {
-    tls.load_verify_file(settings.client_ca_path, ec);
-    if (!ec) {
-      tls.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
-    }
-  }
-  if (ec) {
-    impl_->tls.reset();
-    return ec;
-  }
-  return {};
+  return make_server_tls(impl_->tls, settings);
 }
 
 result<std::string> bank_server::listen(const std::string& host, std::uint16_t port) {

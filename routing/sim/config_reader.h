@@ -147,6 +147,30 @@ inline void read_latency(reader& r, const toml::table& t, latency_settings& out)
   r.integer(t, "latency.", "mean_us", out.mean_us);
 }
 
+// The [tls] table of a simulator's listener (sim_tls_settings).
+inline void read_tls(reader& r, const toml::table& t, sim_tls_settings& out) {
+  r.known_keys(t, "tls.", {"certificate_path", "key_path", "client_ca_path"});
+  r.text(t, "tls.", "certificate_path", out.certificate_path);
+  r.text(t, "tls.", "key_path", out.key_path);
+  r.text(t, "tls.", "client_ca_path", out.client_ca_path);
+}
+
+inline void check_tls(std::vector<std::string>& errors, const sim_tls_settings& tls) {
+  const auto path_max = static_cast<std::int64_t>(limits::config_path_size_max);
+  check_range(errors, "tls.certificate_path (length)",
+              static_cast<std::int64_t>(tls.certificate_path.size()), 0, path_max);
+  check_range(errors, "tls.key_path (length)", static_cast<std::int64_t>(tls.key_path.size()), 0,
+              path_max);
+  check_range(errors, "tls.client_ca_path (length)",
+              static_cast<std::int64_t>(tls.client_ca_path.size()), 0, path_max);
+  if (tls.certificate_path.empty() != tls.key_path.empty()) {
+    errors.push_back("tls: certificate_path and key_path go together, one is empty");
+  }
+  if (!tls.client_ca_path.empty() && tls.certificate_path.empty()) {
+    errors.push_back("tls.client_ca_path: needs certificate_path and key_path");
+  }
+}
+
 // Reads the file at `path` into `text`, at most limits::config_file_size_max bytes; returns the
 // problem ("PATH: cannot be opened"), or an empty string.
 inline std::string read_config_file(const std::string& path, std::string& text) {

@@ -1,12 +1,15 @@
-// Binding a simulator's listening socket, shared by the bank and wallet servers. It names Asio
-// types: include it only from their server translation units.
+// Binding a simulator's listening socket and its TLS context, shared by the bank and wallet
+// servers. It names Asio types: include it only from their server translation units.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/result.h"
+#include "routing/sim/bank_config.h"
 
 namespace sy::routing::sim {
 
@@ -31,6 +34,29 @@ inline result<std::string> bind_listener(boost::asio::ip::tcp::acceptor& accepto
   const auto address = bound.address().to_string();
   return (bound.address().is_v6() ? "[" + address + "]" : address) + ":" +
          std::to_string(bound.port());
+}
+
+// A TLS 1.2+ server context with `tls`'s certificate and key into `out`; with client_ca_path it
+// asks for and verifies client certificates (mutual TLS). Errors: the file and OpenSSL errors of
+// loading the certificate, key or CA (`out` is then empty).
+inline result<void> make_server_tls(std::optional<boost::asio::ssl::context>& out,
+                                    const sim_tls_settings& tls) {
+  namespace ssl = boost::asio::ssl;
+  auto& context = out.emplace(ssl::context::tls_server);
+  boost::system::error_code ec;
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                          ssl::context::no_tlsv1_1,
+                      ec);
+  if (!ec) context.use_certificate_chain_file(tls.certificate_path, ec);
+  if (!ec) context.use_private_key_file(tls.key_path, ssl::context::pem, ec);
+  if (!ec && !tls.client_ca_path.empty()) {
+    context.load_verify_file(tls.client_ca_path, ec);
+    if (!ec) context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+  }
+  if (!ec) return {};
+  out.reset();
+  return ec;
 }
 
 }  // namespace sy::routing::sim

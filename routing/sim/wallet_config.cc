@@ -42,7 +42,7 @@ void read_rules(reader& r, const toml::table& t, wallet_rule_settings& out) {
 void read_top(reader& r, const toml::table& t, wallet_config& out) {
   r.known_keys(t, "",
                {"listen", "mode", "secret", "callback_url", "callback_delay_ms", "idle_timeout_ms",
-                "seed", "latency", "faults", "rules"});
+                "seed", "latency", "faults", "rules", "tls"});
   r.text(t, "", "listen", out.listen);
   std::string mode;
   r.text(t, "", "mode", mode);
@@ -61,6 +61,7 @@ void read_top(reader& r, const toml::table& t, wallet_config& out) {
   if (const auto* l = r.table_at(t, "latency")) detail::read_latency(r, *l, out.latency);
   if (const auto* f = r.table_at(t, "faults")) read_faults(r, *f, out.faults);
   if (const auto* x = r.table_at(t, "rules")) read_rules(r, *x, out.rules);
+  if (const auto* x = r.table_at(t, "tls")) detail::read_tls(r, *x, out.tls);
 }
 
 bool all_digits(std::string_view text) {
@@ -148,6 +149,7 @@ std::vector<std::string> validate(wallet_config& c) {
     errors.push_back("faults: the rates add up to " + number(sum) + ", above the maximum 1");
   }
   check_rules(errors, c.rules);
+  detail::check_tls(errors, c.tls);
   return errors;
 }
 

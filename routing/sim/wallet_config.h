@@ -53,6 +53,8 @@ struct wallet_config {
   latency_settings latency;
   wallet_fault_settings faults;
   wallet_rule_settings rules;
+  // TLS on the listener (https); empty certificate_path: plain HTTP. Callbacks stay http://.
+  sim_tls_settings tls;
 };
 
 // Reads TOML `text` into `out` (keys absent keep their defaults). Returns every problem: syntax,

@@ -1,11 +1,12 @@
 // The wallet simulator's sockets, its one Beast translation unit: an acceptor, per switch
-// connection a keep-alive read/answer loop, and a short-lived client per callback.
+// connection (HTTP or HTTPS) a keep-alive read/answer loop, and a short-lived client per callback.
 // Single-threaded: everything runs on the thread that calls run().
 #include "routing/sim/wallet_server.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -50,6 +51,7 @@ struct wallet_server::impl {
   std::size_t callbacks_in_flight = 0;
   std::atomic<std::uint64_t> accepted{0}, open{0}, callbacks_sent{0}, callbacks_failed{0},
       callbacks_dropped{0};
+  std::optional<asio::ssl::context> tls;  // set: every connection is HTTPS; outlives its streams
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io};
@@ -57,35 +59,52 @@ struct wallet_server::impl {
 
 namespace {
 
-// One switch connection: read a request, answer it (after its latency), read the next.
-class session : public std::enable_shared_from_this<session> {
+// One switch connection over Stream (beast::tcp_stream, or ssl_stream over it for HTTPS): read a
+// request, answer it (after its latency), read the next.
+template <class Stream>
+class session : public std::enable_shared_from_this<session<Stream>> {
  public:
-  session(wallet_server::impl& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)), timer_(server.io) {
+  session(wallet_server::impl& server, Stream stream)
+      : server_(server), stream_(std::move(stream)), timer_(server.io) {
     ++server_.open;
   }
   ~session() { --server_.open; }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      // A handshake that never ends must not hold the connection: the connect timeout bounds it.
+      beast::get_lowest_layer(stream_).expires_after(
+          std::chrono::milliseconds(limits::connect_timeout_ms_max));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::system::error_code ec) {
+                                if (ec) return self->close();
+                                self->read();
+                              });
+    }
+  }
+
+ private:
   void read() {
     parser_.emplace();
     parser_->body_limit(limits::http_body_size_max);
     parser_->header_limit(static_cast<std::uint32_t>(limits::http_header_size_max));
     const auto idle = server_.responder.config().idle_timeout_ms;
     if (idle > 0) {
-      stream_.expires_after(std::chrono::milliseconds(idle));
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(idle));
     } else {
-      stream_.expires_never();
+      beast::get_lowest_layer(stream_).expires_never();
     }
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                         if (ec) return self->close();
                         self->handle();
                       });
   }
 
- private:
   void handle() {
     const auto& req = parser_->get();
     const wallet_http_request q{req.method_string(),         req.target(),
@@ -105,28 +124,31 @@ class session : public std::enable_shared_from_this<session> {
     response_.prepare_payload();
     if (a.delay.count() == 0) return write();
     timer_.expires_after(a.delay);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->write();
     });
   }
 
   void write() {
-    stream_.expires_never();
-    bhttp::async_write(stream_, response_,
-                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                         if (ec || !self->response_.keep_alive()) return self->close();
-                         self->read();
-                       });
+    beast::get_lowest_layer(stream_).expires_never();
+    bhttp::async_write(
+        stream_, response_,
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec || !self->response_.keep_alive()) return self->close();
+          self->read();
+        });
   }
 
   void close() {
+    // No TLS close_notify: the switch's client copes with a peer that just goes.
+    auto& lowest = beast::get_lowest_layer(stream_);
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();
   }
 
   wallet_server::impl& server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
@@ -224,7 +246,15 @@ void wallet_server::impl::accept() {
       ++accepted;
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<session>(*this, std::move(socket))->read();
+      if (tls) {
+        using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+        std::make_shared<session<tls_stream>>(
+            *this, tls_stream(beast::tcp_stream(std::move(socket)), *tls))
+            ->start();
+      } else {
+        std::make_shared<session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)))
+            ->start();
+      }
     }
     accept();
   });
@@ -236,6 +266,10 @@ wallet_server::wallet_server(wallet_responder& responder)
 }
 
 wallet_server::~wallet_server() = default;
+
+result<void> wallet_server::use_tls(const sim_tls_settings& settings) {
+  return make_server_tls(impl_->tls, settings);
+}
 
 result<std::string> wallet_server::listen(const std::string& host, std::uint16_t port) {
   auto bound = bind_listener(impl_->acceptor, host, port);

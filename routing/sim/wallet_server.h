@@ -29,6 +29,11 @@ class wallet_server {
   wallet_server(const wallet_server&) = delete;
   wallet_server& operator=(const wallet_server&) = delete;
 
+  // Serves HTTPS (TLS 1.2 or later) with this certificate and key, and asks for and verifies
+  // client certificates when client_ca_path is set. Call before listen(). Errors: the file and
+  // OpenSSL errors of loading the certificate, key or CA.
+  result<void> use_tls(const sim_tls_settings& tls);
+
   // Binds and listens on `host`:`port` (port 0: the kernel picks). Returns the bound address as
   // "HOST:PORT". Errors: resolve, bind and listen errors from the system.
   result<std::string> listen(const std::string& host, std::uint16_t port);

@@ -4,6 +4,7 @@
 #include "routing/http/http_channel.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,12 +13,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "routing/http/errc.h"
 #include "routing/http/provider_signature.h"
 #include "routing/sim/wallet_server.h"
+#include "tests/routing/tls_test_support.h"
 #include "tests/routing/wallet_test_support.h"
 
 namespace sy::routing::http {
@@ -33,17 +37,23 @@ constexpr auto wait_max = std::chrono::seconds(10);
 // The wallet simulator in process, serving on its own thread.
 class wallet_sim {
  public:
+  // `toml` may carry a [tls] table: the simulator then serves https.
   explicit wallet_sim(const std::string& toml,
-                      const std::string& secret = testing::wallet_secret_hex) {
+                      const std::string& secret = testing::wallet_secret_hex,
+                      std::uint16_t port = 0) {
     sim::wallet_config config;
     const auto errors =
         sim::parse_wallet_config("secret = \"" + secret + "\"\n" + toml, "t", config);
     EXPECT_TRUE(errors.empty()) << errors.front();
     responder_ = std::make_unique<sim::wallet_responder>(config);
     server_ = std::make_unique<sim::wallet_server>(*responder_);
-    auto bound = server_->listen("127.0.0.1", 0);
+    const bool https = !config.tls.certificate_path.empty();
+    if (https) {
+      EXPECT_TRUE(server_->use_tls(config.tls));
+    }
+    auto bound = server_->listen("127.0.0.1", port);
     EXPECT_TRUE(bound);
-    url_ = "http://" + *bound;
+    url_ = (https ? "https://" : "http://") + *bound;
     thread_ = std::thread([this] { server_->run(); });
   }
   ~wallet_sim() {
@@ -93,7 +103,9 @@ class results {
 class channel_under_test {
  public:
   explicit channel_under_test(const std::string& base_url, std::int64_t connections = 1,
-                              std::int64_t inflight = 64, std::int64_t timeout_ms = 5000) {
+                              std::int64_t inflight = 64, std::int64_t timeout_ms = 5000,
+                              channel_health* health = nullptr,
+                              const config::channel_tls& tls = {}) {
     config::channel c;
     c.id = "wallet";
     c.kind = config::channel_kind::http;
@@ -103,7 +115,8 @@ class channel_under_test {
     c.inflight_max = inflight;
     c.request_timeout_ms = timeout_ms;
     c.connect_timeout_ms = 1000;
-    auto made = http_channel::create(io_, c, hsm_.backend());
+    c.tls = tls;
+    auto made = http_channel::create(io_, c, hsm_.backend(), health);
     EXPECT_TRUE(made) << made.error().message();
     channel_ = std::move(*made);
     thread_ = std::thread([this] { io_.run(); });
@@ -390,6 +403,100 @@ TEST(HttpChannel, AnUnencodableRequestIsNotSent) {
   channel_under_test channel("http://127.0.0.1:" + std::to_string(closed_port()));
   EXPECT_EQ(channel.send(charge("pay/1")).error, errc::bad_request_value);
   EXPECT_EQ(channel.query(operation::charge, "../x").error, errc::bad_request_value);
+}
+
+// Polls `done` every 10 ms for up to wait_max.
+bool eventually(const std::function<bool()>& done) {
+  for (const auto deadline = std::chrono::steady_clock::now() + wait_max;
+       std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
+    if (done()) return true;
+  }
+  return done();
+}
+
+// A directory of its own for a test's certificate, removed afterwards.
+struct cert_dir {
+  cert_dir() {
+    path = std::filesystem::temp_directory_path() /
+           ("sy-http-tls-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(path);
+    routing::test::make_certificate(path);
+  }
+  ~cert_dir() { std::filesystem::remove_all(path); }
+  std::string tls_toml() const {
+    return "[tls]\ncertificate_path = \"" + (path / "cert.pem").string() + "\"\nkey_path = \"" +
+           (path / "key.pem").string() + "\"\n";
+  }
+  std::filesystem::path path;
+};
+
+TEST(HttpChannel, HttpsChargeIsApprovedWithTheProvidersCertificateChecked) {
+  const cert_dir certs;
+  wallet_sim sim(certs.tls_toml());
+  ASSERT_TRUE(sim.url().starts_with("https://"));
+  config::channel_tls tls;
+  tls.enabled = true;
+  tls.ca_path = (certs.path / "cert.pem").string();
+  channel_under_test channel(sim.url(), 1, 64, 5000, nullptr, tls);
+  const auto r = channel.send(charge("pay_1"));
+  ASSERT_EQ(r.kind, result_kind::answered) << r.error.message();
+  EXPECT_TRUE(std::holds_alternative<clearing::channel_approved>(*r.outcome));
+  EXPECT_EQ(channel->counters().connects, 1u);
+}
+
+TEST(HttpChannel, AProviderCertificateFromAnotherCaIsRefusedAndNotSent) {
+  const cert_dir certs;
+  wallet_sim sim(certs.tls_toml());
+  const cert_dir other;  // a CA that did not sign the provider's certificate
+  config::channel_tls tls;
+  tls.enabled = true;
+  tls.ca_path = (other.path / "cert.pem").string();
+  channel_under_test channel(sim.url(), 1, 64, 5000, nullptr, tls);
+  const auto r = channel.send(charge("pay_1"));
+  EXPECT_EQ(r.kind, result_kind::not_sent);
+  EXPECT_EQ(r.error, errc::connect_failed);
+}
+
+TEST(HttpChannel, HealthGoesDownWhileTheProviderIsUnreachableAndAProbeBringsItBack) {
+  const std::uint16_t port = closed_port();
+  auto sim = std::make_unique<wallet_sim>("", testing::wallet_secret_hex, port);
+  channel_health health;
+  channel_under_test channel("http://127.0.0.1:" + std::to_string(port), 1, 64, 5000, &health);
+  // The channel connects at once, before any request: up, and signed on (no sign-on in HTTP).
+  ASSERT_TRUE(eventually([&] { return health.connected() && health.signed_on(); }));
+  sim.reset();  // the provider goes away
+  EXPECT_NE(channel.send(charge("pay_1")).kind, result_kind::answered);
+  ASSERT_TRUE(eventually([&] { return !health.connected() && !health.signed_on(); }));
+  sim = std::make_unique<wallet_sim>("", testing::wallet_secret_hex, port);
+  // The probe, after its backoff, connects without any request waiting.
+  ASSERT_TRUE(eventually([&] { return health.connected(); }));
+  EXPECT_EQ(channel.send(charge("pay_2")).kind, result_kind::answered);
+}
+
+TEST(HttpChannel, TimeoutsOpenTheCircuitBreaker) {
+  wallet_sim sim("[faults]\ntimeout_rate = 1\n");
+  breaker_settings settings;
+  settings.timeout_streak_max = 2;
+  channel_health health(settings);
+  channel_under_test channel(sim.url(), 1, 64, 200, &health);
+  ASSERT_TRUE(eventually([&] { return health.signed_on(); }));
+  EXPECT_EQ(channel.send(charge("pay_1")).kind, result_kind::timed_out);
+  EXPECT_EQ(health.circuit().state(), breaker_state::closed);
+  EXPECT_EQ(channel.send(charge("pay_2")).kind, result_kind::timed_out);
+  EXPECT_EQ(health.circuit().state(), breaker_state::open);
+}
+
+TEST(HttpChannel, AnInjectedSendFailureIsNotSent) {
+  wallet_sim sim("");
+  channel_under_test channel(sim.url());
+  channel->fail_nth_send(2);
+  EXPECT_EQ(channel.send(charge("pay_1")).kind, result_kind::answered);
+  const auto failed = channel.send(charge("pay_2"));
+  EXPECT_EQ(failed.kind, result_kind::not_sent);
+  EXPECT_EQ(failed.error, errc::injected_failure);
+  EXPECT_EQ(channel.send(charge("pay_3")).kind, result_kind::answered);
 }
 
 }  // namespace

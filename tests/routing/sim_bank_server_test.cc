@@ -3,9 +3,6 @@
 #include "routing/sim/bank_server.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -13,12 +10,12 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <thread>
 
 #include "protocol/iso8583/codec.h"
 #include "protocol/iso8583/specs.h"
+#include "tests/routing/tls_test_support.h"
 
 namespace sy::routing::sim {
 namespace {
@@ -26,29 +23,6 @@ namespace {
 namespace asio = boost::asio;
 namespace iso = protocol::iso8583;
 using tcp = asio::ip::tcp;
-
-// A self-signed EC certificate for 127.0.0.1 and its key, written as PEM files in `dir`.
-void make_certificate(const std::filesystem::path& dir) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("sim-bank"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
-  FILE* c = std::fopen((dir / "cert.pem").c_str(), "w");
-  PEM_write_X509(c, cert);
-  std::fclose(c);
-  FILE* k = std::fopen((dir / "key.pem").c_str(), "w");
-  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(k);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-}
 
 std::string echo_frame() {
   iso::message msg;
@@ -85,7 +59,7 @@ class SimBankServer : public ::testing::Test {
       : dir_(std::filesystem::temp_directory_path() /
              ("sy-sim-server-" + std::to_string(::getpid()))) {
     std::filesystem::create_directories(dir_);
-    make_certificate(dir_);
+    test::make_certificate(dir_, "sim-bank");
   }
   ~SimBankServer() override {
     if (server_) server_->stop();
