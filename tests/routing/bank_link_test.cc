@@ -27,6 +27,7 @@
 #include "routing/sim/bank_responder.h"
 #include "routing/sim/bank_server.h"
 #include "tests/routing/independent_iso87_decoder.h"
+#include "tests/routing/tls_test_support.h"
 
 namespace sy::routing::io {
 namespace {
@@ -658,6 +659,61 @@ TEST_F(BankLink, TalksToTheBankSimulator) {
   EXPECT_TRUE(std::holds_alternative<clearing::channel_approved>(approved.outcome));
   ASSERT_EQ(declined.status, exchange_status::answered);
   EXPECT_EQ(declined.response.response_code, "51");
+}
+
+// TLS with the bank's certificate checked, then mutual TLS: the simulated bank asks for a client
+// certificate signed by the CA it trusts (here the switch's own self-signed one).
+TEST_F(BankLink, SignsOnOverTlsAndMutualTls) {
+  test::make_certificate(dir_, "bank");
+  for (const bool mutual : {false, true}) {
+    sim::bank_config config;
+    config.tls.certificate_path = (dir_ / "cert.pem").string();
+    config.tls.key_path = (dir_ / "key.pem").string();
+    if (mutual) config.tls.client_ca_path = (dir_ / "cert.pem").string();
+    sim::bank_responder responder(config);
+    sim::bank_server server(responder);
+    ASSERT_TRUE(server.use_tls(config.tls));
+    const auto address = server.listen("127.0.0.1", 0);
+    ASSERT_TRUE(address) << address.error().message();
+    std::thread serving([&server] { server.run(); });
+    channel_.tls.enabled = true;
+    channel_.tls.ca_path = (dir_ / "cert.pem").string();
+    if (mutual) {
+      channel_.tls.certificate_path = (dir_ / "cert.pem").string();
+      channel_.tls.key_path = (dir_ / "key.pem").string();
+    }
+    start_link(static_cast<std::uint16_t>(std::stoi(address->substr(address->rfind(':') + 1))));
+    EXPECT_TRUE(signed_on()) << (mutual ? "mutual TLS" : "TLS");
+    EXPECT_EQ(sale(1000).status, exchange_status::answered);
+    stop_link();
+    server.stop();
+    serving.join();
+  }
+}
+
+TEST_F(BankLink, ABankCertificateFromAnotherCaNeverSignsOn) {
+  const auto other = dir_ / "other";
+  fs::create_directories(other);
+  test::make_certificate(dir_, "bank");
+  test::make_certificate(other, "someone-else");
+  sim::bank_config config;
+  config.tls.certificate_path = (dir_ / "cert.pem").string();
+  config.tls.key_path = (dir_ / "key.pem").string();
+  sim::bank_responder responder(config);
+  sim::bank_server server(responder);
+  ASSERT_TRUE(server.use_tls(config.tls));
+  const auto address = server.listen("127.0.0.1", 0);
+  ASSERT_TRUE(address);
+  std::thread serving([&server] { server.run(); });
+  channel_.tls.enabled = true;
+  channel_.tls.ca_path = (other / "cert.pem").string();
+  start_link(static_cast<std::uint16_t>(std::stoi(address->substr(address->rfind(':') + 1))));
+  EXPECT_TRUE(eventually([&] { return link_->metrics().reconnects >= 2; }));
+  EXPECT_EQ(link_->metrics().connections_signed_on, 0u);
+  EXPECT_EQ(sale(1000).error, errc::not_signed_on);
+  stop_link();
+  server.stop();
+  serving.join();
 }
 
 }  // namespace
