@@ -176,6 +176,10 @@ inline constexpr std::int64_t link_control_inflight_count = 16;
 inline constexpr std::int64_t link_saf_tick_ms = 50;
 inline constexpr std::size_t link_saf_attempts_per_tick = 64;
 static_assert(link_saf_tick_ms < reversal_retry_ms_min, "the loop must not delay a repeat");
+// `switchyard run` looks at each link's sign-on this often and says on stdout when it changes:
+// often enough that an operator (or a test) learns of a sign-on at once, rare enough to cost
+// nothing beside the links' own work.
+inline constexpr std::int64_t link_sign_on_report_ms = 50;
 // The smallest frame cap that still fits a 0200 of specs/bank-link.md with every field.
 inline constexpr std::int64_t iso8583_frame_size_min = 512;
 static_assert(iso8583_frame_size_min < static_cast<std::int64_t>(iso8583_ascii_frame_size_max));

@@ -4,6 +4,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "clearing/store/environment.h"
 #include "clearing/store/errc.h"
 #include "clearing/store/writer.h"
+#include "config/limits.h"
 #include "routing/health_board.h"
 #include "routing/io/bank_link.h"
 
@@ -107,15 +109,47 @@ std::size_t worker_count(const config::config& c) {
 class stop_signals {
  public:
   stop_signals() : signals_(context_, SIGINT, SIGTERM) {}
-  // Blocks until one of them arrives (at once if it already did).
+  // Blocks until one of them arrives (at once if it already did), running what else was put on
+  // context() meanwhile.
   void wait() {
-    signals_.async_wait([](const error_code&, int) {});
+    signals_.async_wait([this](const error_code&, int) { context_.stop(); });
     context_.run();
   }
+  asio::io_context& context() noexcept { return context_; }
 
  private:
   asio::io_context context_{1};
   asio::signal_set signals_;
+};
+
+// Says on stdout when a link signs on and when it has no signed-on connection left, looking every
+// limits::link_sign_on_report_ms: the bank accepted the switch (sign-on answered, MAC verified)
+// is the first thing an operator wants to know, and the totals come only at the end.
+class sign_on_report {
+ public:
+  sign_on_report(asio::io_context& context,
+                 const std::vector<std::unique_ptr<routing::io::bank_link>>& links)
+      : timer_(context), links_(links), signed_on_(links.size(), false) {}
+
+  void look() {
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+      const bool now = links_[i]->metrics().signed_on;
+      if (now == signed_on_[i]) continue;
+      signed_on_[i] = now;
+      std::printf("switchyard: channel %s %s\n", links_[i]->channel().id.c_str(),
+                  now ? "signed on" : "not signed on");
+      std::fflush(stdout);
+    }
+    timer_.expires_after(std::chrono::milliseconds{limits::link_sign_on_report_ms});
+    timer_.async_wait([this](const error_code& ec) {
+      if (!ec) look();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  const std::vector<std::unique_ptr<routing::io::bank_link>>& links_;
+  std::vector<bool> signed_on_;
 };
 
 // Signs every link off and waits until each has closed.
@@ -136,7 +170,10 @@ void print_link_totals(const routing::io::bank_link& link) {
     line += (i == 0 ? "\"" : ",\"") + std::string(routing::io::request_mtis[i]) +
             "\":" + std::to_string(m.requests[i]);
   }
-  line += "},\"timeouts\":" + std::to_string(m.timeouts) +
+  // Responses that did not read as responses, a bad MAC included: what a key mismatch shows.
+  line += "},\"malformed\":" + std::to_string(m.malformed) +
+          ",\"reconnects\":" + std::to_string(m.reconnects) +
+          ",\"timeouts\":" + std::to_string(m.timeouts) +
           ",\"reversals_sent\":" + std::to_string(m.reversals_sent) +
           ",\"reversals_acknowledged\":" + std::to_string(m.reversals_acknowledged) +
           ",\"reversals_pending\":" + std::to_string(m.reversals_pending) + "}\n";
@@ -192,6 +229,8 @@ exit_code run_switch(const config::config& cfg, hsm::backend& hsm) {
               links.size());
   std::fflush(stdout);
 
+  sign_on_report report(signals.context(), links);
+  report.look();
   signals.wait();
   stop_links(links);
   for (const auto& link : links) print_link_totals(*link);

@@ -8,6 +8,7 @@
 #include "hsm/errc.h"
 #include "hsm/open.h"
 #include "hsm/soft_backend.h"
+#include "routing/sim/development_tak.h"
 
 namespace sy::gateway::cli {
 namespace {
@@ -28,6 +29,46 @@ void create_dev_key_store(const config::config& c) {
   if (!hsm::soft_backend::create(path, c.hsm.soft.master_key.value())) {
     std::fprintf(stderr, "warning: created the development key store %s\n", path.c_str());
   }
+}
+
+// Development only: a missing key of the embedded default. A TAK is the bank simulator's
+// development TAK, so the switch and `switchyard sim bank` (no --config) sign on together; every
+// other key is generated.
+void create_dev_key(hsm::backend& b, const hsm::key_requirement& r) {
+  const std::string_view type = hsm::to_string(r.type);
+  if (r.type != hsm::key_type::tak) {
+    if (b.generate({r.name, r.type, hsm::default_algorithm(r.type), 0})) {
+      std::fprintf(stderr, "warning: generated the development key %s (%.*s)\n", r.name.c_str(),
+                   static_cast<int>(type.size()), type.data());
+    }
+    return;
+  }
+  const auto material = hsm::from_hex(routing::sim::development_tak_hex);
+  if (material && b.import_clear({r.name, r.type, routing::sim::development_tak_algorithm, 0},
+                                 material->view())) {
+    std::fprintf(stderr,
+                 "warning: imported the bank simulator's development TAK as %s (KCV %.*s); "
+                 "development only\n",
+                 r.name.c_str(), static_cast<int>(routing::sim::development_tak_kcv.size()),
+                 routing::sim::development_tak_kcv.data());
+  }
+}
+
+// Development only: a TAK made before the pairing (generated at random) would leave every answer
+// of the simulator unverified; say so rather than leave the link silently down.
+void check_dev_tak(hsm::backend& b, const hsm::key_requirement& r) {
+  const auto info = b.describe({r.name, 0});
+  if (r.type != hsm::key_type::tak || !info || info->type != hsm::key_type::tak ||
+      hsm::same_kcv(info->kcv, routing::sim::development_tak_kcv)) {
+    return;
+  }
+  std::fprintf(stderr,
+               "warning: the development key %s (KCV %s) is not the bank simulator's "
+               "development TAK (KCV %.*s): `switchyard sim bank` without --config will not "
+               "verify its MACs; remove the development key store to start afresh\n",
+               r.name.c_str(), info->kcv.c_str(),
+               static_cast<int>(routing::sim::development_tak_kcv.size()),
+               routing::sim::development_tak_kcv.data());
 }
 
 }  // namespace
@@ -51,10 +92,11 @@ std::unique_ptr<hsm::backend> open_hsm_for_start(const config::config& c, bool d
   }
   const auto required = hsm::required_keys(c);
   for (const auto& r : required) {
-    if (!development || (*b)->describe({r.name, 0})) continue;
-    if ((*b)->generate({r.name, r.type, hsm::default_algorithm(r.type), 0})) {
-      std::fprintf(stderr, "warning: generated the development key %s (%.*s)\n", r.name.c_str(),
-                   static_cast<int>(hsm::to_string(r.type).size()), hsm::to_string(r.type).data());
+    if (!development) continue;
+    if ((*b)->describe({r.name, 0})) {
+      check_dev_tak(**b, r);
+    } else {
+      create_dev_key(**b, r);
     }
   }
   const auto unmet = hsm::unmet_requirements(**b, required);

@@ -10,6 +10,7 @@
 #include "routing/sim/bank_config.h"
 #include "routing/sim/bank_responder.h"
 #include "routing/sim/bank_server.h"
+#include "routing/sim/development_tak.h"
 #include "routing/sim/settlement_file.h"
 #include "routing/sim/wallet_config.h"
 #include "routing/sim/wallet_responder.h"
@@ -32,7 +33,10 @@ struct bank_options {
 // bad flag is reported like a bad key. Empty `errors` on success.
 sim::bank_config bank_config_of(const bank_options& o, std::vector<std::string>& errors) {
   sim::bank_config config;
-  if (!o.config_path.empty()) {
+  if (o.config_path.empty()) {
+    // No file: the partner of the switch's embedded default, MACs under the development TAK.
+    config = sim::development_bank_config();
+  } else {
     errors = sim::load_bank_config(o.config_path, config);
     if (!errors.empty()) return config;
   }
@@ -74,7 +78,17 @@ void print_stats(const sim::bank_stats& s, std::ostream& err) {
       << ",\"disconnects\":" << s.disconnects << ",\"malformed_sent\":" << s.malformed_sent
       << ",\"unreadable\":" << s.unreadable << ",\"ignored\":" << s.ignored
       << ",\"reversals_unmatched\":" << s.reversals_unmatched
-      << ",\"ledger_full\":" << s.ledger_full << "}\n";
+      << ",\"ledger_full\":" << s.ledger_full << ",\"mac_failures\":" << s.mac_failures << "}\n";
+}
+
+// Says once, at start, that the MACs use the published development TAK, with its check value so
+// it can be matched against `switchyard keys list`.
+void warn_development_tak() {
+  std::cerr << "{\"level\":\"warn\",\"component\":\"sim.bank\",\"event\":\"development_tak\","
+               "\"kcv\":\""
+            << sim::development_tak_kcv
+            << "\",\"detail\":\"no --config: MACs under the development TAK, for development "
+               "only\"}\n";
 }
 
 exit_code run_bank(const bank_options& options) {
@@ -102,6 +116,7 @@ exit_code run_bank(const bank_options& options) {
               << "\n";
     return exit_code::listen_failed;
   }
+  if (options.config_path.empty()) warn_development_tak();
   // The first line of stdout, flushed at once: tests and scripts read the port from it.
   std::cout << "listening " << *bound << std::endl;
   server.run();

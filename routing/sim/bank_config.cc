@@ -7,10 +7,13 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <initializer_list>
 
 #include "config/limits.h"
+#include "hsm/primitives.h"
 #include "routing/sim/config_reader.h"
+#include "routing/sim/development_tak.h"
 
 namespace sy::routing::sim {
 namespace {
@@ -71,10 +74,33 @@ void read_settlement(reader& r, const toml::table& t, settlement_settings& out) 
   r.integer(*d, at, "duplicate", out.discrepancies.duplicate);
 }
 
+// The MAC algorithms a TAK may have (hsm/key.cc): 3DES (ISO 9797-1 algorithm 3), AES and SM4
+// (the leftmost 8 bytes of CMAC).
+constexpr std::string_view mac_algorithms = "\"tdes\", \"aes\", \"sm4\"";
+
+void read_mac(reader& r, const toml::table& t, mac_settings& out) {
+  r.known_keys(t, "mac.", {"key", "algorithm"});
+  r.text(t, "mac.", "key", out.key);
+  // A [mac] table without its key is a mistake, never "no MAC": that is no table at all.
+  if (!t.contains("key") || out.key.empty())
+    r.error("mac.key", "required in [mac]: the TAK as hex or env:NAME");
+  std::string algorithm;
+  r.text(t, "mac.", "algorithm", algorithm);
+  if (algorithm.empty()) return;
+  const auto a = hsm::key_algorithm_from_string(algorithm);
+  if (!a || (*a != hsm::key_algorithm::tdes && *a != hsm::key_algorithm::aes &&
+             *a != hsm::key_algorithm::sm4)) {
+    r.error("mac.algorithm", "\"" + algorithm.substr(0, limits::config_quoted_value_size_max) +
+                                 "\" is not one of " + std::string(mac_algorithms));
+    return;
+  }
+  out.algorithm = *a;
+}
+
 void read_top(reader& r, const toml::table& t, bank_config& out) {
   r.known_keys(t, "",
                {"listen", "framing", "frame_size_max", "seed", "latency", "faults", "rules",
-                "settlement", "tls"});
+                "settlement", "tls", "mac"});
   r.text(t, "", "listen", out.listen);
   std::string framing;
   r.text(t, "", "framing", framing);
@@ -90,6 +116,7 @@ void read_top(reader& r, const toml::table& t, bank_config& out) {
   if (const auto* x = r.table_at(t, "rules")) read_rules(r, *x, out.rules);
   if (const auto* s = r.table_at(t, "settlement")) read_settlement(r, *s, out.settlement);
   if (const auto* x = r.table_at(t, "tls")) read_tls(r, *x, out.tls);
+  if (const auto* m = r.table_at(t, "mac")) read_mac(r, *m, out.mac);
 }
 
 bool all_digits(std::string_view text) {
@@ -174,9 +201,54 @@ void check_settlement(std::vector<std::string>& errors, const settlement_setting
   check_range(errors, "settlement.discrepancies.duplicate", d.duplicate, 0, max);
 }
 
+// The TAK sizes of each algorithm (hsm/key.cc: algorithm 3 takes a double-length 3DES key), as
+// the bound in messages.
+std::string_view tak_sizes(hsm::key_algorithm a) {
+  return a == hsm::key_algorithm::aes ? "16, 24 or 32 bytes" : "16 bytes";
+}
+
+// mac.key's bytes from hex or env:NAME into mac.key_bytes, or the problem; messages never repeat
+// the key. An empty key is no MAC.
+std::string resolve_mac(mac_settings& mac) {
+  mac.key_bytes.clear();
+  if (mac.key.empty()) return {};
+  std::string_view hex = mac.key;
+  if (hex.starts_with("env:")) {
+    const std::string name(hex.substr(4));
+    const char* value = name.empty() || name.size() > limits::env_name_size_max
+                            ? nullptr
+                            : std::getenv(name.c_str());
+    if (value == nullptr) {
+      return "mac.key: environment variable \"" + name.substr(0, limits::env_name_size_max) +
+             "\" is not set";
+    }
+    hex = value;
+  }
+  auto bytes = hsm::from_hex(hex);
+  const auto name = hsm::to_string(mac.algorithm);
+  if (!bytes || !hsm::normalize({"mac", hsm::key_type::tak, mac.algorithm, bytes->size()})) {
+    return "mac.key: is not hex of " + std::string(tak_sizes(mac.algorithm)) + " (algorithm " +
+           std::string(name) + ")";
+  }
+  // SM4 may be missing from the OpenSSL build: say so now rather than leave every request
+  // unanswered.
+  if (!hsm::primitives::message_mac(mac.algorithm, bytes->view(), {})) {
+    return "mac.algorithm: \"" + std::string(name) + "\" is not available in this OpenSSL";
+  }
+  mac.key_bytes = std::move(*bytes);
+  return {};
+}
+
 }  // namespace
 
-std::vector<std::string> validate(const bank_config& config) {
+bank_config development_bank_config() {
+  bank_config config;
+  config.mac.key = std::string(development_tak_hex);
+  config.mac.algorithm = development_tak_algorithm;
+  return config;
+}
+
+std::vector<std::string> validate(bank_config& config) {
   std::vector<std::string> errors;
   std::string host;
   std::uint16_t port = 0;
@@ -208,6 +280,7 @@ std::vector<std::string> validate(const bank_config& config) {
   check_rules(errors, config.rules);
   check_settlement(errors, config.settlement);
   check_tls(errors, config.tls);
+  if (auto e = resolve_mac(config.mac); !e.empty()) errors.push_back(std::move(e));
   return errors;
 }
 
@@ -216,7 +289,7 @@ std::vector<std::string> parse_bank_config(std::string_view text, std::string_vi
   return detail::parse_config(
       text, source, out,
       [](detail::reader& r, const toml::table& root, bank_config& c) { read_top(r, root, c); },
-      [](const bank_config& c) { return validate(c); });
+      [](bank_config& c) { return validate(c); });
 }
 
 std::vector<std::string> load_bank_config(const std::string& path, bank_config& out) {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hsm/key.h"
+#include "hsm/secure_bytes.h"
 #include "protocol/iso8583/framing.h"
 
 namespace sy::routing::sim {
@@ -73,6 +75,15 @@ struct sim_tls_settings {
   std::string client_ca_path;    // set: the switch must present a certificate signed by it
 };
 
+// The channel's MAC (specs/bank-link.md): with a key, every request must carry DE 64 (DE 128 with
+// a secondary bitmap) over the bytes before it, and every answer carries one. No key: no MAC.
+struct mac_settings {
+  // The TAK as hex, or "env:NAME" naming a variable that holds the hex; never printed.
+  std::string key;
+  hsm::key_algorithm algorithm = hsm::default_algorithm(hsm::key_type::tak);
+  hsm::secure_bytes key_bytes;  // `key` resolved by validate(); empty: no MAC
+};
+
 struct bank_config {
   std::string listen = "127.0.0.1:0";  // HOST:PORT; port 0 lets the kernel pick
   protocol::iso8583::framing framing = protocol::iso8583::framing::binary2;
@@ -83,7 +94,12 @@ struct bank_config {
   rule_settings rules;
   settlement_settings settlement;
   sim_tls_settings tls;
+  mac_settings mac;
 };
+
+// What the simulator runs with when given no file: the defaults, and the development TAK
+// (routing/sim/development_tak.h), so it pairs with the switch's embedded default.
+bank_config development_bank_config();
 
 // Reads TOML `text` into `out` (keys absent keep their defaults). Returns every problem: syntax,
 // unknown keys, wrong types, then validate()'s bounds. `source` names the file in messages.
@@ -93,8 +109,10 @@ std::vector<std::string> parse_bank_config(std::string_view text, std::string_vi
 // Reads the file at `path` (at most limits::config_file_size_max bytes) with parse_bank_config.
 std::vector<std::string> load_bank_config(const std::string& path, bank_config& out);
 
-// Every bound `config` breaks, e.g. "faults.timeout_rate: 1.5 is above the maximum 1".
-std::vector<std::string> validate(const bank_config& config);
+// Every bound `config` breaks, e.g. "faults.timeout_rate: 1.5 is above the maximum 1", and
+// resolves mac.key into mac.key_bytes: e.g. "mac.key: is not hex of 16 bytes (algorithm tdes)",
+// "mac.key: environment variable \"NAME\" is not set". Never quotes the key.
+std::vector<std::string> validate(bank_config& config);
 
 // "HOST:PORT" (HOST may be "[v6]") split; false when there is no port or it is not 0-65535.
 bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port);

@@ -1,11 +1,13 @@
 // The simulated bank's answer to one request: unpack, decide by rules, record in the ledger, draw
-// latency and faults, pack the response echoing the request's matching fields.
+// latency and faults, pack the response echoing the request's matching fields; with a MAC key,
+// check each request's MAC first and MAC each answer as the switch's link does.
 #include "routing/sim/bank_responder.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 
+#include "hsm/primitives.h"
 #include "protocol/currency.h"
 #include "protocol/iso8583/codec.h"
 #include "protocol/iso8583/specs.h"
@@ -24,6 +26,15 @@ constexpr std::size_t echoed_fields[] = {2,  3,  4,  7,  11, 12, 13, 18,
 // A garbage frame payload for the malformed fault: not a 4-digit MTI, so any ISO 8583 decoder
 // rejects it at the first byte.
 constexpr std::string_view garbage_payload = "\xff\xfeSIM-MALFORMED";
+
+// DE 64/128 (specs/bank-link.md): 8 bytes ending the message.
+constexpr std::size_t mac_size = 8;
+
+// The MAC field of `m`: DE 128 when it has a secondary bitmap, else DE 64; either is its last
+// element, so its bytes end the frame.
+std::size_t mac_field(const iso::message& m) {
+  return m.presence()[1] != 0 ? 128 : 64;
+}
 
 bool is_financial(std::string_view mti) {
   return mti == "0100" || mti == "0200" || mti == "0220" || mti == "0400" || mti == "0420";
@@ -78,6 +89,12 @@ bank_answer bank_responder::answer(std::string_view payload, std::span<char> out
   if (!iso::unpack(iso::iso87(), payload, request)) {
     ++stats_.unreadable;
     return {bank_answer::action::none, 0, {}, "frame is not an ISO 8583:1987 message"};
+  }
+  // A request the bank cannot authenticate is not processed, let alone answered: the switch's
+  // side treats a bad MAC the same way (specs/bank-link.md).
+  if (signing() && !mac_verifies(payload, request)) {
+    ++stats_.mac_failures;
+    return {bank_answer::action::none, 0, {}, "request MAC missing or wrong: not answered", true};
   }
   const std::string_view mti = request.mti();
   if (mti == "0800") {
@@ -189,14 +206,40 @@ bank_answer bank_responder::respond(const message& request, std::string_view cod
   return frame(response, out);
 }
 
-bank_answer bank_responder::frame(const message& response, std::span<char> out) noexcept {
+bool bank_responder::mac_verifies(std::string_view payload, const message& request) const noexcept {
+  if (!request.has(mac_field(request)) || payload.size() < mac_size) return false;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(payload.data());
+  const std::size_t signed_size = payload.size() - mac_size;
+  const auto expected = hsm::primitives::message_mac(
+      config_.mac.algorithm, config_.mac.key_bytes.view(), hsm::bytes_view(bytes, signed_size));
+  if (!expected) return false;
+  // Constant time, as the HSM compares: how many bytes matched never shows in the timing.
+  std::uint8_t difference = 0;
+  for (std::size_t i = 0; i < mac_size; ++i) difference |= (*expected)[i] ^ bytes[signed_size + i];
+  return difference == 0;
+}
+
+bank_answer bank_responder::frame(message& response, std::span<char> out) noexcept {
+  static constexpr std::array<char, mac_size> placeholder{};
   const std::size_t header = iso::prefix_size(config_.framing);
   const auto frame_max = static_cast<std::size_t>(config_.frame_size_max);
   if (out.size() < header) return {};
+  if (signing()) response.set(mac_field(response), {placeholder.data(), placeholder.size()});
   const auto packed = iso::pack(iso::iso87(), response, out.subspan(header));
   if (!packed || *packed > frame_max) {
     ++stats_.unreadable;
     return {bank_answer::action::none, 0, {}, "answer does not fit a frame"};
+  }
+  if (signing()) {
+    auto* bytes = reinterpret_cast<std::uint8_t*>(out.data() + header);
+    const auto mac =
+        hsm::primitives::message_mac(config_.mac.algorithm, config_.mac.key_bytes.view(),
+                                     hsm::bytes_view(bytes, *packed - mac_size));
+    if (!mac) {
+      ++stats_.unreadable;
+      return {bank_answer::action::none, 0, {}, "answer MAC could not be computed"};
+    }
+    std::copy(mac->begin(), mac->end(), bytes + *packed - mac_size);
   }
   if (!iso::encode_frame_prefix(config_.framing, *packed, frame_max, out)) return {};
   return {bank_answer::action::respond, header + *packed, faults_.draw_latency(), {}};

@@ -31,6 +31,7 @@ struct bank_stats {
   std::uint64_t ignored = 0;              // readable messages the bank does not answer (0810...)
   std::uint64_t reversals_unmatched = 0;  // reversals of nothing the bank approved
   std::uint64_t ledger_full = 0;          // approvals refused with 96: the ledger is at its cap
+  std::uint64_t mac_failures = 0;  // requests left unanswered: MAC missing or wrong (mac.key set)
 };
 
 struct bank_answer {
@@ -45,6 +46,7 @@ struct bank_answer {
   std::chrono::microseconds delay{0};
   // For action::none on a frame that could not be read: why, for one warning log (no data).
   std::string_view problem;
+  bool mac_failure = false;  // the problem is the request's MAC: warned of apart from the others
 };
 
 class bank_responder {
@@ -54,8 +56,9 @@ class bank_responder {
                                                          limits::sim_ledger_record_count_max);
 
   // Answers one request frame's payload (without its length prefix) into `out`, which holds at
-  // least answer_buffer_size() bytes; the answer is framed. Never fails: a frame that is not a
-  // message, or a message the bank does not answer, gives action::none with a counter bumped.
+  // least answer_buffer_size() bytes; the answer is framed, and MACed when the config has a MAC
+  // key. Never fails: a frame that is not a message, a message the bank does not answer, or (with
+  // a MAC key) a request whose MAC is missing or wrong gives action::none with a counter bumped.
   bank_answer answer(std::string_view payload, std::span<char> out) noexcept;
 
   // Bytes `out` must hold: the prefix plus the largest frame.
@@ -72,7 +75,9 @@ class bank_responder {
   std::string_view decide(const message& request) noexcept;
   std::string_view record_approval(const message& request) noexcept;
   bank_answer respond(const message& request, std::string_view code, std::span<char> out) noexcept;
-  bank_answer frame(const message& response, std::span<char> out) noexcept;
+  bank_answer frame(message& response, std::span<char> out) noexcept;
+  bool mac_verifies(std::string_view payload, const message& request) const noexcept;
+  bool signing() const noexcept { return !config_.mac.key_bytes.empty(); }
   std::string business_date() const;
 
   bank_config config_;

@@ -30,6 +30,7 @@ enum class warning : std::uint8_t {
   handshake,
   framing,
   unreadable,
+  mac,
   delayed_full,
   write_queue_full,
   connections_full,
@@ -149,7 +150,11 @@ class connection : public std::enable_shared_from_this<connection<Stream>> {
         deliver(std::string_view(server_.scratch.data(), a.size), a.delay);
         return !closed_;
       case bank_answer::action::none:
-        if (!a.problem.empty()) server_.warn_once(warning::unreadable, "frame_ignored", a.problem);
+        if (a.mac_failure) {
+          server_.warn_once(warning::mac, "mac_failed", a.problem);
+        } else if (!a.problem.empty()) {
+          server_.warn_once(warning::unreadable, "frame_ignored", a.problem);
+        }
         return true;
       case bank_answer::action::disconnect:
         return false;

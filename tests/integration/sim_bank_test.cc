@@ -1,5 +1,6 @@
 // `switchyard sim bank` over real sockets, spoken to with the production ISO 8583 codec: sign-on,
-// approvals and declines, injected faults, garbage from the switch's side, the settlement file.
+// approvals and declines, injected faults, garbage from the switch's side, the settlement file,
+// and the development TAK it MACs under when run without a file.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -8,15 +9,18 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "config/fatal.h"
+#include "hsm/primitives.h"
 #include "protocol/iso8583/codec.h"
 #include "protocol/iso8583/framing.h"
 #include "protocol/iso8583/specs.h"
+#include "routing/sim/development_tak.h"
 #include "tests/integration/background_process.h"
 
 namespace sy::testing {
@@ -46,13 +50,26 @@ class link_client {
               static_cast<ssize_t>(bytes.size()));
   }
 
-  void send(const std::string& mti, const std::map<int, std::string>& fields) {
+  // Sends `mti` with `fields`; with a `tak` (3DES), the MAC of the bytes before ends it, in DE 64,
+  // or DE 128 when a field above 64 needs the secondary bitmap, as the switch's link sends it.
+  void send(const std::string& mti, const std::map<int, std::string>& fields,
+            const hsm::secure_bytes* tak = nullptr) {
     iso::message msg;
     msg.set_mti(mti);
     for (const auto& [f, v] : fields) msg.set(static_cast<std::size_t>(f), v);
+    static constexpr char placeholder[8] = {};
+    const std::size_t mac_field = fields.rbegin()->first > 64 ? 128 : 64;
+    if (tak != nullptr) msg.set(mac_field, std::string_view(placeholder, sizeof placeholder));
     std::string out(4096, '\0');
     const auto size = iso::pack(iso::iso87(), msg, std::span(out).subspan(2));
     ASSERT_TRUE(size) << size.error().message();
+    if (tak != nullptr) {
+      auto* bytes = reinterpret_cast<std::uint8_t*>(out.data() + 2);
+      const auto mac =
+          hsm::primitives::message_mac(hsm::key_algorithm::tdes, tak->view(), {bytes, *size - 8});
+      ASSERT_TRUE(mac);
+      std::copy(mac->begin(), mac->end(), bytes + *size - 8);
+    }
     ASSERT_TRUE(iso::encode_frame_prefix(iso::framing::binary2, *size, 8192, out));
     out.resize(2 + *size);
     send_raw(out);
@@ -107,13 +124,15 @@ std::filesystem::path temp_dir(const std::string& name) {
   return dir;
 }
 
-// A running `switchyard sim bank` on a free port, with an optional config file.
+// A running `switchyard sim bank` on a free port, with a config file (empty by default, so no
+// MAC), or with none (`with_file` false: its development default, MACs on).
 class SimBank : public ::testing::Test {
  protected:
-  void start(const std::string& toml = {}, std::vector<std::string> extra = {}) {
+  void start(const std::string& toml = {}, std::vector<std::string> extra = {},
+             bool with_file = true) {
     dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::vector<std::string> argv{switchyard_binary(), "sim", "bank", "--listen", "127.0.0.1:0"};
-    if (!toml.empty()) {
+    if (with_file) {
       std::ofstream(dir_ / "sim.toml") << toml;
       argv.insert(argv.end(), {"--config", (dir_ / "sim.toml").string()});
     }
@@ -151,6 +170,35 @@ TEST_F(SimBank, SignOnEchoAndSignOffAreAnswered) {
     EXPECT_EQ(m.get(39), "00");
   }
   EXPECT_EQ(sim_->stop(SIGTERM).exit_code, 0);
+}
+
+TEST_F(SimBank, WithoutAFileItMacsUnderTheDevelopmentTakAndIgnoresUnsignedRequests) {
+  start({}, {}, false);
+  const auto tak = hsm::from_hex(routing::sim::development_tak_hex);
+  ASSERT_TRUE(tak);
+  link_client link(port_);
+  iso::message m;
+  std::string wire;
+  link.send("0800", {{7, "1121231845"}, {11, "000001"}, {70, "001"}}, &*tak);
+  ASSERT_TRUE(link.receive_message(m, wire));
+  EXPECT_EQ(m.mti(), "0810");
+  EXPECT_EQ(m.get(39), "00");
+  ASSERT_TRUE(m.has(128));  // DE 70 needs the secondary bitmap
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(wire.data());
+  const auto mac =
+      hsm::primitives::message_mac(hsm::key_algorithm::tdes, tak->view(), {bytes, wire.size() - 8});
+  ASSERT_TRUE(mac);
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(mac->data()), 8), m.get(128));
+  // Unsigned: no answer, the link stays up.
+  link.send("0800", {{7, "1121231845"}, {11, "000002"}, {70, "301"}});
+  EXPECT_TRUE(link.receive(std::chrono::milliseconds(300)).empty());
+  EXPECT_FALSE(link.closed);
+  const auto r = sim_->stop(SIGTERM);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("\"event\":\"development_tak\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"event\":\"mac_failed\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"network\":1,"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"mac_failures\":1}"), std::string::npos) << r.err;
 }
 
 TEST_F(SimBank, ApprovesAndDeclinesByAmountEchoingTheMatchingFields) {

@@ -3,6 +3,10 @@
 #include "routing/sim/bank_config.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "hsm/primitives.h"
+#include "routing/sim/development_tak.h"
 
 namespace sy::routing::sim {
 namespace {
@@ -19,10 +23,68 @@ bool has_error(const std::vector<std::string>& errors, const std::string& text) 
 }
 
 TEST(SimBankConfig, DefaultsAreValid) {
-  EXPECT_TRUE(validate(bank_config{}).empty());
+  bank_config defaults;
+  EXPECT_TRUE(validate(defaults).empty());
+  EXPECT_TRUE(defaults.mac.key_bytes.empty()) << "no MAC unless configured";
   bank_config c;
   EXPECT_TRUE(parse("", c).empty());
   EXPECT_EQ(c.rules.decline_amount.size(), 6u);
+  EXPECT_TRUE(c.mac.key_bytes.empty());
+}
+
+TEST(SimBankConfig, TheDevelopmentConfigMacsUnderTheDevelopmentTak) {
+  bank_config c = development_bank_config();
+  ASSERT_TRUE(validate(c).empty());
+  ASSERT_EQ(c.mac.key_bytes.size(), 16u);
+  EXPECT_EQ(c.mac.algorithm, hsm::default_algorithm(hsm::key_type::tak));
+  EXPECT_EQ(c.mac.algorithm, development_tak_algorithm);
+  const auto kcv = hsm::primitives::kcv(c.mac.algorithm, c.mac.key_bytes.view());
+  ASSERT_TRUE(kcv);
+  EXPECT_EQ(*kcv, development_tak_kcv) << "the published check value must match the key";
+}
+
+TEST(SimBankConfig, ReadsTheMacTableFromHexOrTheEnvironment) {
+  bank_config c;
+  ASSERT_TRUE(parse("[mac]\nkey = \"00112233445566778899AABBCCDDEEFF\"\n", c).empty());
+  EXPECT_EQ(c.mac.algorithm, hsm::key_algorithm::tdes);
+  EXPECT_EQ(hsm::to_hex(c.mac.key_bytes.view()), "00112233445566778899AABBCCDDEEFF");
+
+  ::setenv("SY_SIM_CONFIG_TEST_TAK", std::string(64, 'a').c_str(), 1);
+  bank_config aes;
+  ASSERT_TRUE(
+      parse("[mac]\nkey = \"env:SY_SIM_CONFIG_TEST_TAK\"\nalgorithm = \"aes\"\n", aes).empty());
+  EXPECT_EQ(aes.mac.algorithm, hsm::key_algorithm::aes);
+  EXPECT_EQ(aes.mac.key_bytes.size(), 32u);
+  ::unsetenv("SY_SIM_CONFIG_TEST_TAK");
+}
+
+TEST(SimBankConfig, MacErrorsNameKeyProblemAndBoundNeverTheKey) {
+  const std::string key = "00112233445566778899AABBCCDDEE";  // 15 bytes
+  bank_config c;
+  const auto parse = [&c](const std::string& text) {
+    c = bank_config{};
+    return parse_bank_config(text, "sim.toml", c);
+  };
+  auto errors = parse("[mac]\nkey = \"" + key + "\"\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "mac.key: is not hex of 16 bytes (algorithm tdes)");
+  errors = parse("[mac]\nkey = \"" + key + "zz\"\nalgorithm = \"aes\"\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "mac.key: is not hex of 16, 24 or 32 bytes (algorithm aes)");
+  for (const auto& e : errors) EXPECT_EQ(e.find(key), std::string::npos) << e;
+
+  ::unsetenv("SY_SIM_CONFIG_TEST_UNSET");
+  errors = parse("[mac]\nkey = \"env:SY_SIM_CONFIG_TEST_UNSET\"\n");
+  EXPECT_TRUE(
+      has_error(errors, "mac.key: environment variable \"SY_SIM_CONFIG_TEST_UNSET\" is not set"));
+  errors = parse("[mac]\nkey = \"" + key + "00\"\nalgorithm = \"hmac_sha256\"\n");
+  EXPECT_TRUE(
+      has_error(errors, "mac.algorithm: \"hmac_sha256\" is not one of \"tdes\", \"aes\", \"sm4\""));
+  errors = parse("[mac]\nalgorithm = \"tdes\"\nkye = \"00\"\n");
+  EXPECT_TRUE(has_error(errors, "mac.kye: unknown key"));
+  EXPECT_TRUE(has_error(errors, "mac.key: required in [mac]: the TAK as hex or env:NAME"));
+  errors = parse("mac = \"on\"\n");
+  EXPECT_TRUE(has_error(errors, "mac: expected a table"));
 }
 
 TEST(SimBankConfig, ReadsEveryKey) {

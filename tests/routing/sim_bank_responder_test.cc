@@ -1,16 +1,24 @@
 // The simulated bank's answers: the response MTI, echoed matching fields, DE 38/39 by rules, the
-// ledger's record, faults, and survival of bytes that are not messages.
+// ledger's record, faults, survival of bytes that are not messages, and MACs checked and made as
+// the switch's own link code makes and checks them.
 #include "routing/sim/bank_responder.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "hsm/soft_backend.h"
+#include "protocol/currency.h"
 #include "protocol/iso8583/codec.h"
 #include "protocol/iso8583/framing.h"
 #include "protocol/iso8583/specs.h"
+#include "routing/link/errc.h"
+#include "routing/link/message_authenticator.h"
+#include "routing/link/messages.h"
 
 namespace sy::routing::sim {
 namespace {
@@ -220,6 +228,166 @@ TEST_F(SimBankResponder, FullLedgerAnswers96) {
   EXPECT_EQ(response_.get(39), "96");
   EXPECT_FALSE(response_.has(38));
   EXPECT_EQ(bank_->stats().ledger_full, 1u);
+}
+
+constexpr std::string_view tak_hex = "0123456789ABCDEFFEDCBA9876543210";
+
+// The bank with a MAC key, and the switch's side of the link: its production message builders
+// and parse_response, MACing through an HSM-backed authenticator under the same TAK.
+class SimBankResponderMac : public SimBankResponder {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sy-sim-mac-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    const std::string master(64, 'm');
+    ASSERT_FALSE(hsm::soft_backend::create((dir_ / "keys").string(), master));
+    auto opened = hsm::soft_backend::open((dir_ / "keys").string(), master);
+    ASSERT_TRUE(opened) << opened.error().message();
+    hsm_ = std::move(*opened);
+    const auto material = hsm::from_hex(tak_hex);
+    ASSERT_TRUE(material);
+    ASSERT_TRUE(hsm_->import_clear(
+        {"tak", hsm::key_type::tak, hsm::default_algorithm(hsm::key_type::tak), 0},
+        material->view()));
+    mac_ = std::make_unique<link::hsm_authenticator>(*hsm_, "tak");
+    context_ = link::link_context{"123456",
+                                  "SY000001",
+                                  "SWITCHYARD00001",
+                                  "SWITCHYARD DEMO        SHANGHAI     CN",
+                                  config::iso8583_spec::iso87,
+                                  mac_.get()};
+    config_.mac.key = std::string(tak_hex);
+    ASSERT_TRUE(validate(config_).empty());
+    start();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  link::request_trace trace(std::string_view stan, std::string_view rrn) const {
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return {stan, rrn, now,
+            std::chrono::local_seconds{
+                std::chrono::floor<std::chrono::seconds>(now.time_since_epoch())}};
+  }
+
+  std::string sign_on() {
+    std::string out(1024, '\0');
+    const auto size =
+        link::build_network(link::network_code::sign_on, trace("000001", ""), context_, out);
+    EXPECT_TRUE(size) << size.error().message();
+    out.resize(size ? *size : 0);
+    return out;
+  }
+
+  std::string sale_request(std::int64_t amount, std::string_view stan, std::string_view rrn) {
+    const link::financial_request request{link::financial_kind::sale,
+                                          {amount, *protocol::find_currency("CNY")},
+                                          {"4111111111111111", 12, 2030},
+                                          "5812",
+                                          {}};
+    std::string out(1024, '\0');
+    const auto size = link::build_financial(request, trace(stan, rrn), context_, out);
+    EXPECT_TRUE(size) << size.error().message();
+    out.resize(size ? *size : 0);
+    return out;
+  }
+
+  // The bank's answer to `request` read as the switch reads it (views into wire_).
+  result<link::response> exchange(const std::string& request) {
+    const auto a = ask(request);
+    if (a.what != bank_answer::action::respond) return link::errc::malformed_message;
+    return link::parse_response(wire_, context_);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<hsm::backend> hsm_;
+  std::unique_ptr<link::hsm_authenticator> mac_;
+  link::link_context context_;
+};
+
+TEST_F(SimBankResponderMac, AMacedSignOnIsAnsweredWithAMacTheLinkVerifies) {
+  const auto r = exchange(sign_on());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->mti, "0810");
+  EXPECT_EQ(r->response_code, "00");
+  EXPECT_EQ(r->network_code, "001");
+  // DE 70 needs the secondary bitmap, so the MAC is in DE 128.
+  EXPECT_TRUE(response_.has(128));
+  EXPECT_EQ(bank_->stats().network, 1u);
+  EXPECT_EQ(bank_->stats().mac_failures, 0u);
+}
+
+TEST_F(SimBankResponderMac, FinancialAnswersAndReversalAnswersCarryDe64OrDe128) {
+  const auto sale = exchange(sale_request(1000, "000002", "000000000002"));
+  ASSERT_TRUE(sale) << sale.error().message();
+  EXPECT_EQ(sale->mti, "0210");
+  EXPECT_EQ(sale->response_code, "00");
+  EXPECT_TRUE(response_.has(64));
+
+  // A reversal carries DE 90, so a secondary bitmap: the MAC moves to DE 128 both ways.
+  const link::reversal_request reversal{false,
+                                        {1000, *protocol::find_currency("CNY")},
+                                        {"4111111111111111", 12, 2030},
+                                        {"0200", "000002", "000000000002", "000000", std::nullopt}};
+  std::string out(1024, '\0');
+  const auto size = link::build_reversal(reversal, trace("000003", "000000000003"), context_, out);
+  ASSERT_TRUE(size) << size.error().message();
+  out.resize(*size);
+  const auto reversed = exchange(out);
+  ASSERT_TRUE(reversed) << reversed.error().message();
+  EXPECT_EQ(reversed->mti, "0410");
+  EXPECT_TRUE(response_.has(128));
+  EXPECT_FALSE(response_.has(64));
+  EXPECT_EQ(bank_->stats().mac_failures, 0u);
+}
+
+TEST_F(SimBankResponderMac, AWrongOrMissingMacIsNeitherAnsweredNorProcessed) {
+  std::string wrong_mac = sale_request(1000, "000004", "000000000004");
+  wrong_mac.back() = static_cast<char>(wrong_mac.back() ^ 0x01);
+  auto a = ask(wrong_mac);
+  EXPECT_EQ(a.what, bank_answer::action::none);
+  EXPECT_TRUE(a.mac_failure);
+  EXPECT_FALSE(a.problem.empty());
+
+  std::string tampered = sale_request(1000, "000005", "000000000005");
+  tampered[tampered.size() - 20] = static_cast<char>(tampered[tampered.size() - 20] ^ 0x01);
+  EXPECT_EQ(ask(tampered).what, bank_answer::action::none);
+
+  // No DE 64 at all: the switch's messages built without a MAC key.
+  const link::link_context unsigned_context{
+      "123456", "SY000001", "SWITCHYARD00001", "NAME", config::iso8583_spec::iso87, nullptr};
+  std::string no_mac(1024, '\0');
+  const auto size =
+      link::build_network(link::network_code::echo, trace("000006", ""), unsigned_context, no_mac);
+  ASSERT_TRUE(size);
+  no_mac.resize(*size);
+  EXPECT_EQ(ask(no_mac).what, bank_answer::action::none);
+
+  EXPECT_EQ(bank_->stats().mac_failures, 3u);
+  EXPECT_EQ(bank_->stats().requests, 0u);
+  EXPECT_EQ(bank_->stats().network, 0u);
+  EXPECT_EQ(bank_->ledger().size(), 0u) << "a request with a bad MAC is never processed";
+  // The bank goes on answering what is signed right.
+  EXPECT_TRUE(exchange(sign_on()));
+}
+
+TEST_F(SimBankResponderMac, AnswersUnderAnotherKeyAreWhatTheLinkRejects) {
+  config_.mac.key = "00112233445566778899AABBCCDDEEFF";
+  ASSERT_TRUE(validate(config_).empty());
+  start();
+  // The bank cannot verify the switch's MAC under its own key: no answer.
+  EXPECT_EQ(ask(sign_on()).what, bank_answer::action::none);
+  EXPECT_EQ(bank_->stats().mac_failures, 1u);
+  // And a bank without a key answers without DE 64, which the link counts as no answer.
+  config_.mac.key.clear();
+  ASSERT_TRUE(validate(config_).empty());
+  start();
+  const auto r = exchange(sign_on());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), link::errc::mac_missing);
 }
 
 }  // namespace
