@@ -24,6 +24,7 @@
 #include "hsm/soft_backend.h"
 #include "tests/integration/background_process.h"
 #include "tests/integration/process.h"
+#include "tests/integration/switch_fixture.h"
 
 namespace sy::testing {
 namespace {
@@ -32,7 +33,6 @@ namespace fs = std::filesystem;
 namespace store = clearing::store;
 using namespace std::chrono_literals;
 
-constexpr const char* master_variable = "SY_SAF_TEST_MASTER";
 constexpr std::string_view pan = "4111111111111111";
 
 // The store as another process sees it, read-only, while the switch may be running.
@@ -48,50 +48,11 @@ struct store_view {
   std::unique_ptr<store::environment> env;
 };
 
-class SwitchSaf : public ::testing::Test {
+class SwitchSaf : public SwitchWithBank {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("switchyard-saf-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    ::setenv(master_variable, std::string(64, 'm').c_str(), 1);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path config_path() const { return dir_ / "switchyard.toml"; }
-  fs::path store_path() const { return dir_ / "store"; }
-
-  void write_config(std::uint16_t bank_port) {
-    std::ofstream(config_path()) << "[tls]\ncertificate_path = \"c.pem\"\nkey_path = \"k.pem\"\n"
-                                 << "[storage]\npath = \"" << store_path().string() << "\"\n"
-                                 << "[hsm]\nbackend = \"soft\"\n[hsm.soft]\nkey_store_path = \""
-                                 << (dir_ / "keys").string()
-                                 << "\"\nmaster_key = \"env:" << master_variable << "\"\n"
-                                 << "[[channels]]\nid = \"bank\"\nkind = \"iso8583\"\n"
-                                 << "endpoints = [\"127.0.0.1:" << bank_port << "\"]\n"
-                                 << "acquirer_id = \"123456\"\nterminal_id = \"T1\"\n"
-                                 << "card_acceptor_id = \"CA1\"\nconnect_timeout_ms = 1000\n"
-                                 << "request_timeout_ms = 500\nreversal_retry_base_ms = 300\n"
-                                 << "reversal_retry_max_ms = 600\n";
-  }
-
-  void make_keys() {
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"init"},
-                                                 {"generate", "pan-token", "--type", "pan_token"},
-                                                 {"generate", "pan-data", "--type", "pan_data"}}) {
-      std::vector<std::string> argv{switchyard_binary(), "keys", "--config",
-                                    config_path().string()};
-      argv.insert(argv.end(), args.begin(), args.end());
-      const auto r = run_process(argv);
-      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    }
-  }
-
   // A sale the switch had sent when it crashed: the "sent" commit with the PAN's ciphertext.
   void seed_unanswered_sale() {
-    auto hsm = hsm::soft_backend::open((dir_ / "keys").string(), std::getenv(master_variable));
+    auto hsm = hsm::soft_backend::open(keys_path().string(), std::getenv(master_variable));
     ASSERT_TRUE(hsm) << hsm.error().message();
     clearing::id_generator ids;
     const auto id = ids.next_text(
@@ -140,28 +101,6 @@ class SwitchSaf : public ::testing::Test {
     ASSERT_FALSE(outcome.error) << outcome.error.message();
   }
 
-  std::unique_ptr<background_process> start_bank(const std::string& listen,
-                                                 const std::string& sim_config) {
-    const auto path = dir_ / "sim.toml";
-    std::ofstream(path) << sim_config;
-    auto sim = std::make_unique<background_process>(std::vector<std::string>{
-        switchyard_binary(), "sim", "bank", "--listen", listen, "--config", path.string()});
-    const std::string line = sim->read_line();
-    EXPECT_TRUE(line.starts_with("listening 127.0.0.1:")) << line;
-    if (line.starts_with("listening 127.0.0.1:")) {
-      bank_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-    }
-    return sim;
-  }
-
-  std::unique_ptr<background_process> start_switch() {
-    auto process = std::make_unique<background_process>(
-        std::vector<std::string>{switchyard_binary(), "run", "--config", config_path().string()});
-    const std::string said = process->read_until("switchyard: running");
-    EXPECT_NE(said.find("switchyard: running"), std::string::npos) << said;
-    return process;
-  }
-
   // Polls the store until `done` holds of it; false after 15 s.
   bool eventually(const std::function<bool(const clearing::book&)>& done) {
     for (auto deadline = std::chrono::steady_clock::now() + 15s;
@@ -172,15 +111,14 @@ class SwitchSaf : public ::testing::Test {
     return false;
   }
 
-  fs::path dir_;
-  std::uint16_t bank_port_ = 0;
   std::string payment_id_;
 };
 
 TEST_F(SwitchSaf, AnUnansweredRequestIsReversedAndTheReversalSurvivesASigkill) {
   // A bank that processes everything and answers nothing: the reversal goes unacknowledged.
-  auto silent_bank = start_bank("127.0.0.1:0", "[faults]\ntimeout_rate = 1.0\n");
-  write_config(bank_port_);
+  const std::string silent = "[faults]\ntimeout_rate = 1.0\n";
+  auto silent_bank = start_bank("127.0.0.1:0", &silent);
+  write_config("reversal_retry_base_ms = 300\nreversal_retry_max_ms = 600\n");
   make_keys();
   seed_unanswered_sale();
 
@@ -204,12 +142,13 @@ TEST_F(SwitchSaf, AnUnansweredRequestIsReversedAndTheReversalSurvivesASigkill) {
     return due && due->size() == 1 && (*due)[0].request.attempts >= 1;
   }));
   first->stop(SIGKILL);
-  const auto silent = silent_bank->stop(SIGTERM);
-  EXPECT_NE(silent.err.find("\"timeouts\":"), std::string::npos) << silent.err;
-  EXPECT_EQ(silent.err.find("\"timeouts\":0"), std::string::npos) << silent.err;
+  const auto silent_totals = silent_bank->stop(SIGTERM);
+  EXPECT_NE(silent_totals.err.find("\"timeouts\":"), std::string::npos) << silent_totals.err;
+  EXPECT_EQ(silent_totals.err.find("\"timeouts\":0"), std::string::npos) << silent_totals.err;
 
   // A bank that answers, on the same port; the restarted switch repeats the reversal as 0420.
-  auto bank = start_bank("127.0.0.1:" + std::to_string(bank_port_), "");
+  const std::string answering;
+  auto bank = start_bank("127.0.0.1:" + std::to_string(bank_port_), &answering);
   auto second = start_switch();
   EXPECT_TRUE(eventually([](const clearing::book& book) {
     const auto due = book.reversals_due();

@@ -14,6 +14,7 @@
 #include "routing/sim/development_tak.h"
 #include "tests/integration/background_process.h"
 #include "tests/integration/process.h"
+#include "tests/integration/switch_fixture.h"
 
 namespace sy::testing {
 namespace {
@@ -21,77 +22,18 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* master_variable = "SY_SIM_MAC_TEST_MASTER";
 constexpr const char* switch_tak_variable = "SY_SIM_MAC_TEST_SWITCH_TAK";
 constexpr const char* bank_tak_variable = "SY_SIM_MAC_TEST_BANK_TAK";
 constexpr std::string_view signed_on = "switchyard: channel bank signed on";
 
-class SwitchSimMac : public ::testing::Test {
+class SwitchSimMac : public SwitchWithBank {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("switchyard-sim-mac-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    ::setenv(master_variable, std::string(64, 'm').c_str(), 1);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path config_path() const { return dir_ / "switchyard.toml"; }
-
-  // A simulator on a free port: with `sim_config` as its file, or with no file (its default).
-  std::unique_ptr<background_process> start_bank(const std::string* sim_config) {
-    std::vector<std::string> argv{switchyard_binary(), "sim", "bank", "--listen", "127.0.0.1:0"};
-    if (sim_config != nullptr) {
-      std::ofstream(dir_ / "sim.toml") << *sim_config;
-      argv.insert(argv.end(), {"--config", (dir_ / "sim.toml").string()});
-    }
-    auto sim = std::make_unique<background_process>(argv);
-    const std::string line = sim->read_line();
-    EXPECT_TRUE(line.starts_with("listening 127.0.0.1:")) << line;
-    if (line.starts_with("listening 127.0.0.1:")) {
-      bank_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-    }
-    return sim;
-  }
-
-  // The switch's configuration, its key store, and the channel's TAK imported in the clear from
-  // the hex in `switch_tak_variable`.
+  // The switch with the channel's TAK imported in the clear from the hex in switch_tak_variable.
   void prepare_switch() {
-    std::ofstream(config_path()) << "[tls]\ncertificate_path = \"c.pem\"\nkey_path = \"k.pem\"\n"
-                                 << "[storage]\npath = \"" << (dir_ / "store").string() << "\"\n"
-                                 << "[hsm]\nbackend = \"soft\"\n[hsm.soft]\nkey_store_path = \""
-                                 << (dir_ / "keys").string()
-                                 << "\"\nmaster_key = \"env:" << master_variable << "\"\n"
-                                 << "[[channels]]\nid = \"bank\"\nkind = \"iso8583\"\n"
-                                 << "endpoints = [\"127.0.0.1:" << bank_port_ << "\"]\n"
-                                 << "acquirer_id = \"123456\"\nterminal_id = \"T1\"\n"
-                                 << "card_acceptor_id = \"CA1\"\nconnect_timeout_ms = 1000\n"
-                                 << "request_timeout_ms = 500\nmac_key = \"bank_mac\"\n";
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"init"},
-                                                 {"generate", "pan-token", "--type", "pan_token"},
-                                                 {"generate", "pan-data", "--type", "pan_data"},
-                                                 {"import", "bank_mac", "--type", "tak", "--clear",
-                                                  std::string("env:") + switch_tak_variable}}) {
-      std::vector<std::string> argv{switchyard_binary(), "keys", "--config",
-                                    config_path().string()};
-      argv.insert(argv.end(), args.begin(), args.end());
-      const auto r = run_process(argv);
-      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    }
+    write_config("mac_key = \"bank_mac\"\n");
+    make_keys({{"import", "bank_mac", "--type", "tak", "--clear",
+                std::string("env:") + switch_tak_variable}});
   }
-
-  std::unique_ptr<background_process> start_switch() {
-    auto process = std::make_unique<background_process>(
-        std::vector<std::string>{switchyard_binary(), "run", "--config", config_path().string()});
-    const std::string said = process->read_until("switchyard: running");
-    EXPECT_NE(said.find("switchyard: running"), std::string::npos) << said;
-    return process;
-  }
-
-  fs::path dir_;
-  std::uint16_t bank_port_ = 0;
 };
 
 // Both sides' totals once the switch signed on, signed off and stopped, then the bank stopped.
@@ -124,7 +66,7 @@ TEST_F(SwitchSimMac, AnImportedTakAndTheSimulatorsMacTableSignOn) {
   ::setenv(switch_tak_variable, tak.c_str(), 1);
   ::setenv(bank_tak_variable, tak.c_str(), 1);
   const std::string sim_config = std::string("[mac]\nkey = \"env:") + bank_tak_variable + "\"\n";
-  auto bank = start_bank(&sim_config);
+  auto bank = start_bank("127.0.0.1:0", &sim_config);
   prepare_switch();
   auto switch_process = start_switch();
   const std::string said = switch_process->read_until(signed_on);
@@ -134,7 +76,7 @@ TEST_F(SwitchSimMac, AnImportedTakAndTheSimulatorsMacTableSignOn) {
 
 TEST_F(SwitchSimMac, TheSimulatorWithoutAFileMacsUnderTheDevelopmentTak) {
   ::setenv(switch_tak_variable, std::string(routing::sim::development_tak_hex).c_str(), 1);
-  auto bank = start_bank(nullptr);
+  auto bank = start_bank("127.0.0.1:0", nullptr);
   prepare_switch();
   auto switch_process = start_switch();
   const std::string said = switch_process->read_until(signed_on);
@@ -148,7 +90,7 @@ TEST_F(SwitchSimMac, TheSimulatorWithoutAFileMacsUnderTheDevelopmentTak) {
 
 TEST_F(SwitchSimMac, DifferentTaksNeverSignOn) {
   ::setenv(switch_tak_variable, "00112233445566778899AABBCCDDEEFF", 1);
-  auto bank = start_bank(nullptr);  // the development TAK
+  auto bank = start_bank("127.0.0.1:0", nullptr);  // the development TAK
   prepare_switch();
   auto switch_process = start_switch();
   // The bank refuses the first sign-on at once; a second chance would not change the keys.

@@ -1,0 +1,79 @@
+// The switch-beside-the-bank fixture (switch_fixture.h).
+#include "tests/integration/switch_fixture.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "tests/integration/process.h"
+
+namespace sy::testing {
+
+namespace fs = std::filesystem;
+
+void SwitchWithBank::SetUp() {
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = fs::temp_directory_path() / ("switchyard-" + std::string(test->test_suite_name()) + "-" +
+                                      std::to_string(::getpid()) + "-" + test->name());
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  ::setenv(master_variable, std::string(64, 'm').c_str(), 1);
+}
+
+void SwitchWithBank::TearDown() {
+  fs::remove_all(dir_);
+}
+
+std::unique_ptr<background_process> SwitchWithBank::start_bank(const std::string& listen,
+                                                               const std::string* sim_config) {
+  std::vector<std::string> argv{switchyard_binary(), "sim", "bank", "--listen", listen};
+  if (sim_config != nullptr) {
+    std::ofstream(dir_ / "sim.toml") << *sim_config;
+    argv.insert(argv.end(), {"--config", (dir_ / "sim.toml").string()});
+  }
+  auto sim = std::make_unique<background_process>(argv);
+  const std::string line = sim->read_line();
+  EXPECT_TRUE(line.starts_with("listening 127.0.0.1:")) << line;
+  if (line.starts_with("listening 127.0.0.1:")) {
+    bank_port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  }
+  return sim;
+}
+
+void SwitchWithBank::write_config(const std::string& channel_extra) {
+  std::ofstream(config_path()) << "[tls]\ncertificate_path = \"c.pem\"\nkey_path = \"k.pem\"\n"
+                               << "[storage]\npath = \"" << store_path().string() << "\"\n"
+                               << "[hsm]\nbackend = \"soft\"\n[hsm.soft]\nkey_store_path = \""
+                               << keys_path().string()
+                               << "\"\nmaster_key = \"env:" << master_variable << "\"\n"
+                               << "[[channels]]\nid = \"bank\"\nkind = \"iso8583\"\n"
+                               << "endpoints = [\"127.0.0.1:" << bank_port_ << "\"]\n"
+                               << "acquirer_id = \"123456\"\nterminal_id = \"T1\"\n"
+                               << "card_acceptor_id = \"CA1\"\nconnect_timeout_ms = 1000\n"
+                               << "request_timeout_ms = 500\n"
+                               << channel_extra;
+}
+
+void SwitchWithBank::make_keys(const std::vector<std::vector<std::string>>& more) {
+  std::vector<std::vector<std::string>> commands{{"init"},
+                                                 {"generate", "pan-token", "--type", "pan_token"},
+                                                 {"generate", "pan-data", "--type", "pan_data"}};
+  commands.insert(commands.end(), more.begin(), more.end());
+  for (const auto& args : commands) {
+    std::vector<std::string> argv{switchyard_binary(), "keys", "--config", config_path().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_process(argv);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+}
+
+std::unique_ptr<background_process> SwitchWithBank::start_switch() {
+  auto process = std::make_unique<background_process>(
+      std::vector<std::string>{switchyard_binary(), "run", "--config", config_path().string()});
+  const std::string said = process->read_until("switchyard: running");
+  EXPECT_NE(said.find("switchyard: running"), std::string::npos) << said;
+  return process;
+}
+
+}  // namespace sy::testing

@@ -1,0 +1,50 @@
+// A fixture for tests that run the switch process beside the simulated bank process: a directory
+// per test, the switch's configuration (store and soft key store inside it, one ISO 8583 channel
+// "bank" pointing at the simulator), its keys, and starting both.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/background_process.h"
+
+namespace sy::testing {
+
+class SwitchWithBank : public ::testing::Test {
+ protected:
+  // The variable holding the soft key store's master key.
+  static constexpr const char* master_variable = "SY_SWITCH_TEST_MASTER";
+
+  void SetUp() override;
+  void TearDown() override;
+
+  std::filesystem::path config_path() const { return dir_ / "switchyard.toml"; }
+  std::filesystem::path store_path() const { return dir_ / "store"; }
+  std::filesystem::path keys_path() const { return dir_ / "keys"; }
+
+  // A simulated bank listening on `listen` with `sim_config` as its file (nullptr: no file, its
+  // development default). Sets bank_port_ from its "listening" line.
+  std::unique_ptr<background_process> start_bank(const std::string& listen,
+                                                 const std::string* sim_config);
+
+  // The switch's configuration, its channel "bank" at 127.0.0.1:bank_port_ (connect 1 s,
+  // requests 500 ms) with the TOML lines `channel_extra` added to the channel.
+  void write_config(const std::string& channel_extra);
+
+  // `switchyard keys --config FILE ARGS` for each of `commands`: init, then the PAN keys, then
+  // `more` (e.g. an import); fails the test on any non-zero exit.
+  void make_keys(const std::vector<std::vector<std::string>>& more = {});
+
+  // `switchyard run --config FILE`, once it says it is running.
+  std::unique_ptr<background_process> start_switch();
+
+  std::filesystem::path dir_;
+  std::uint16_t bank_port_ = 0;
+};
+
+}  // namespace sy::testing
