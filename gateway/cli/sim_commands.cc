@@ -91,6 +91,34 @@ void warn_development_tak() {
                "only\"}\n";
 }
 
+// Serves `server` (a bank_server or wallet_server) on `listen`, over TLS when `tls` names a
+// certificate, until SIGINT or SIGTERM. Once bound, `on_bound` runs and the "listening HOST:PORT"
+// line is printed. Returns ok after a stop, bad_config (the TLS files) or listen_failed.
+template <class Server, class OnBound>
+exit_code serve(Server& server, const std::string& listen, const sim::sim_tls_settings& tls,
+                OnBound on_bound) {
+  std::string host;
+  std::uint16_t port = 0;
+  sim::split_host_port(listen, host, port);  // validate() checked it
+  server.stop_on_signals();
+  if (!tls.certificate_path.empty()) {
+    if (const auto used = server.use_tls(tls); !used) {
+      std::cerr << "error: tls: " << used.error().message() << "\n";
+      return exit_code::bad_config;
+    }
+  }
+  const auto bound = server.listen(host, port);
+  if (!bound) {
+    std::cerr << "error: cannot listen on " << listen << ": " << bound.error().message() << "\n";
+    return exit_code::listen_failed;
+  }
+  on_bound();
+  // The first line of stdout, flushed at once: tests and scripts read the port from it.
+  std::cout << "listening " << *bound << std::endl;
+  server.run();
+  return exit_code::ok;
+}
+
 exit_code run_bank(const bank_options& options) {
   std::vector<std::string> errors;
   const sim::bank_config config = bank_config_of(options, errors);
@@ -98,28 +126,12 @@ exit_code run_bank(const bank_options& options) {
     for (const auto& e : errors) std::cerr << "error: " << e << "\n";
     return exit_code::bad_config;
   }
-  std::string host;
-  std::uint16_t port = 0;
-  sim::split_host_port(config.listen, host, port);  // validate() checked it
   sim::bank_responder bank(config);
   sim::bank_server server(bank);
-  server.stop_on_signals();
-  if (!config.tls.certificate_path.empty()) {
-    if (const auto tls = server.use_tls(config.tls); !tls) {
-      std::cerr << "error: tls: " << tls.error().message() << "\n";
-      return exit_code::bad_config;
-    }
-  }
-  const auto bound = server.listen(host, port);
-  if (!bound) {
-    std::cerr << "error: cannot listen on " << config.listen << ": " << bound.error().message()
-              << "\n";
-    return exit_code::listen_failed;
-  }
-  if (options.config_path.empty()) warn_development_tak();
-  // The first line of stdout, flushed at once: tests and scripts read the port from it.
-  std::cout << "listening " << *bound << std::endl;
-  server.run();
+  const auto served = serve(server, config.listen, config.tls, [&options] {
+    if (options.config_path.empty()) warn_development_tak();
+  });
+  if (served != exit_code::ok) return served;
   print_stats(bank.stats(), std::cerr);
   if (config.settlement.dir.empty()) return exit_code::ok;
   return write_settlement(bank, std::cout, std::cerr);
@@ -187,27 +199,10 @@ exit_code run_wallet(const wallet_options& options) {
     for (const auto& e : errors) std::cerr << "error: " << e << "\n";
     return exit_code::bad_config;
   }
-  std::string host;
-  std::uint16_t port = 0;
-  sim::split_host_port(config.listen, host, port);  // validate() checked it
   sim::wallet_responder wallet(config);
   sim::wallet_server server(wallet);
-  server.stop_on_signals();
-  if (!config.tls.certificate_path.empty()) {
-    if (const auto tls = server.use_tls(config.tls); !tls) {
-      std::cerr << "error: tls: " << tls.error().message() << "\n";
-      return exit_code::bad_config;
-    }
-  }
-  const auto bound = server.listen(host, port);
-  if (!bound) {
-    std::cerr << "error: cannot listen on " << config.listen << ": " << bound.error().message()
-              << "\n";
-    return exit_code::listen_failed;
-  }
-  // The first line of stdout, flushed at once: tests and scripts read the port from it.
-  std::cout << "listening " << *bound << std::endl;
-  server.run();
+  const auto served = serve(server, config.listen, config.tls, [] {});
+  if (served != exit_code::ok) return served;
   print_stats(wallet.stats(), server.stats(), std::cerr);
   return exit_code::ok;
 }
