@@ -264,7 +264,8 @@ class BankLink : public ::testing::Test {
     channel_.card_acceptor_id = "MERCHANT0000001";
     channel_.card_acceptor_name = "SWITCHYARD TEST SHOP";
     channel_.connect_timeout_ms = 500;
-    channel_.request_timeout_ms = 200;
+    // Long enough for an answer on a loaded machine (sanitizers, parallel tests).
+    channel_.request_timeout_ms = 500;
     channel_.connection_count = 1;
   }
   void TearDown() override {
@@ -455,9 +456,9 @@ TEST_F(BankLink, MetricsCountRequestsResponsesAndLatency) {
 }
 
 TEST_F(BankLink, ATimedOutSaleIsReversedAndItsLateAnswerIsCountedNeverApplied) {
-  // The sale's answer comes after the link's 200 ms; the reversal is answered at once.
+  // The sale's answer comes after the link's 500 ms; the reversal is answered at once.
   scripted_bank bank([](const decoded_message& m) {
-    if (m.mti == "0200") return reply{reply::kind::answer, "00", 400ms};
+    if (m.mti == "0200") return reply{reply::kind::answer, "00", 1200ms};
     return reply{};
   });
   start_link(bank.port());
