@@ -332,6 +332,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_up();
   void on_signed_on();
   void send_network(link::network_code code, role what);
+  result<std::string> network_frame(link::network_code code, std::string_view stan);
   void close(bool retry);
   void finish();
 
@@ -490,24 +491,25 @@ void connection::on_signed_on() {
 // yet, or no slot) closes the connection, which then tries again after its backoff.
 void connection::send_network(link::network_code code, role what) {
   const auto numbers = link_->control_numbers();
-  std::array<char, build_buffer_size> buffer;
-  result<std::size_t> size =
-      numbers.has_error() ? result<std::size_t>(numbers.error())
-                          : link::build_network(code, {numbers->stan(), {}, now_ms(), local_now()},
-                                                link_->context, buffer);
-  error_code refused = size.has_error() ? size.error() : error_code{};
-  if (!refused) {
-    std::string frame = framed(framing_, link_->channel.frame_size_max, buffer, *size);
-    // 0800 carries no DE 41 or DE 37: its 0810 matches on the MTI class and the STAN.
-    if (queue(frame, link::inflight_key::make("0800", numbers->stan(), {}, {}),
-              outstanding{true, what, {}, {}, {}, link_clock::now(), 0}, refused)) {
-      link_->count_request("0800");
-      if (what == role::echo) echo_outstanding_ = true;
-      return;
-    }
+  auto frame = numbers ? network_frame(code, numbers->stan()) : numbers.error();
+  error_code refused = frame ? error_code{} : frame.error();
+  // 0800 carries no DE 41 or DE 37: its 0810 matches on the MTI class and the STAN.
+  if (frame && queue(*frame, link::inflight_key::make("0800", numbers->stan(), {}, {}),
+                     outstanding{true, what, {}, {}, {}, link_clock::now(), 0}, refused)) {
+    link_->count_request("0800");
+    if (what == role::echo) echo_outstanding_ = true;
+    return;
   }
   link_->warn(warning::numbers, "0800 not sent: " + refused.message());
   if (what != role::echo) close(!stopping_);
+}
+
+result<std::string> connection::network_frame(link::network_code code, std::string_view stan) {
+  std::array<char, build_buffer_size> buffer;
+  const auto size =
+      link::build_network(code, {stan, {}, now_ms(), local_now()}, link_->context, buffer);
+  if (!size) return size.error();
+  return framed(framing_, link_->channel.frame_size_max, buffer, *size);
 }
 
 void connection::close(bool retry) {

@@ -150,9 +150,11 @@ class bank_link {
   bank_link(const bank_link&) = delete;
   bank_link& operator=(const bank_link&) = delete;
 
-  // Reads the channel's STAN/RRN marks and its reversals due (book::reversals_due), submits the
-  // first number reservation for `business_date`, and starts connecting (sign-on follows each
-  // connect). Errors: the store's read errors (corrupt_record, lmdb), stopped (called twice).
+  // Reads the channel's STAN/RRN marks and its reversals due (book::reversals_due), commits the
+  // first number reservation for `business_date` (blocking: call it at start-up, not on a
+  // worker), and starts connecting (sign-on follows each connect). Errors: the store's read and
+  // commit errors (corrupt_record, lmdb, sequence_conflict), the TLS files' errors (ca_path,
+  // certificate_path, key_path), stopped (called twice).
   result<void> start(std::chrono::year_month_day business_date);
 
   // The STAN and RRN of the next request of `business_date`, for the caller's "sent" record
