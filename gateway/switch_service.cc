@@ -42,6 +42,13 @@ exit_code store_failure(const config::config& c, std::string_view doing, const e
   return store::is_corruption(ec) ? exit_code::store_corrupt : exit_code::store_unavailable;
 }
 
+const config::channel* find_channel(const config::config& c, std::string_view id) {
+  for (const auto& channel : c.channels) {
+    if (channel.id == id) return &channel;
+  }
+  return nullptr;
+}
+
 // Start-up recovery, before any link runs: each request sent without a final state ends as a
 // live timeout ends (answered "failed", reversal due), so the links' store-and-forward reverses it.
 exit_code recover_unanswered(const config::config& c, store::environment& env, store::writer& w,
@@ -49,7 +56,12 @@ exit_code recover_unanswered(const config::config& c, store::environment& env, s
   const clearing::book book(env);
   const auto open = book.unanswered();
   if (!open) return store_failure(c, "listing unanswered requests", open.error());
+  std::size_t reversed = 0;
   for (const auto& request : *open) {
+    // Only a bank link reverses. A wallet provider's request is recovered by a status query,
+    // and a channel no longer configured cannot be reached: both stay as stored.
+    const auto* channel = find_channel(c, request.request.channel);
+    if (channel == nullptr || channel->kind != config::channel_kind::iso8583) continue;
     const auto stamped = stamp(now_ms());
     if (!stamped) {
       std::fprintf(stderr, "error: recovery: %s\n",
@@ -62,9 +74,14 @@ exit_code recover_unanswered(const config::config& c, store::environment& env, s
     if (outcome.error) {
       return store_failure(c, "recovering request " + request.key, outcome.error);
     }
+    ++reversed;
   }
   std::printf("  recovery      %zu request(s) sent without a final state, queued for reversal\n",
-              open->size());
+              reversed);
+  if (reversed < open->size()) {
+    std::printf("  recovery      %zu request(s) to wallet or unconfigured channels left as sent\n",
+                open->size() - reversed);
+  }
   return exit_code::ok;
 }
 

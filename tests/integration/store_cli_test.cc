@@ -166,31 +166,38 @@ TEST_F(StoreCli, CheckFindsAnEventMissingFromTheJournal) {
 }
 
 // Start-up recovery: a payment whose "sent" commit landed but whose answer never did is found
-// when the switch starts again, fails as timed out and is queued for reversal.
+// when the switch starts again; on a bank channel it fails as timed out and is queued for
+// reversal, on a wallet channel it stays as sent (a status query recovers it, not a reversal).
 TEST_F(StoreCli, RunRecoversRequestsSentWithoutAFinalStateIntoReversals) {
-  protocol::create_payment_request request;
-  request.amount = protocol::money{1000, *protocol::find_currency("CNY")};
-  request.merchant_reference = "order-9";
-  request.payment_method = protocol::card_details{"4111111111111111", 12, 2030, "123", ""};
   const std::chrono::sys_seconds now{std::chrono::seconds{1'795'303'125}};
-  auto payment = *clearing::open_payment("pay_9", "m1", request, now);
-  payment.resource.channel = "bank-a";
-  clearing::layout::channel_request sent_request;
-  sent_request.channel = "bank-a";
-  sent_request.merchant_id = "m1";
-  sent_request.payment_id = "pay_9";
-  sent_request.mti = "0200";
-  sent_request.amount = request.amount;
-  const clearing::merchant_request m{
-      "m1",   "key-9", store::fingerprint("POST", "/", "9"), now, now + std::chrono::hours{24},
-      "pay_9"};
   std::vector<store::unit_of_work> units;
-  units.push_back(clearing::sent({m, std::nullopt, payment, std::nullopt, sent_request}));
+  for (const auto& [id, channel] : {std::pair{"pay_9", "bank_sim"}, {"pay_8", "wallet_sim"}}) {
+    protocol::create_payment_request request;
+    request.amount = protocol::money{1000, *protocol::find_currency("CNY")};
+    request.merchant_reference = std::string("order-") + id;
+    request.payment_method = protocol::card_details{"4111111111111111", 12, 2030, "123", ""};
+    auto payment = *clearing::open_payment(id, "m1", request, now);
+    payment.resource.channel = channel;
+    clearing::layout::channel_request sent_request;
+    sent_request.channel = channel;
+    sent_request.merchant_id = "m1";
+    sent_request.payment_id = id;
+    sent_request.mti = "0200";
+    sent_request.amount = request.amount;
+    const clearing::merchant_request m{
+        "m1", std::string("key-") + id,     store::fingerprint("POST", "/", id),
+        now,  now + std::chrono::hours{24}, id};
+    units.push_back(clearing::sent({m, std::nullopt, payment, std::nullopt, sent_request}));
+  }
   commit_all(std::move(units));
   const auto r = run_switch_until_running({"run"}, dir_.string());
   EXPECT_EQ(r.exit_code, code(exit_code::ok)) << r.out << r.err;
   EXPECT_NE(r.out.find("recovery      1 request(s) sent without a final state, queued for "
                        "reversal"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("recovery      1 request(s) to wallet or unconfigured channels left as "
+                       "sent"),
             std::string::npos)
       << r.out;
   store::environment_options options;
@@ -199,12 +206,15 @@ TEST_F(StoreCli, RunRecoversRequestsSentWithoutAFinalStateIntoReversals) {
   auto env = store::environment::open(options);
   ASSERT_TRUE(env) << env.error().message();
   const clearing::book book(**env);
-  EXPECT_TRUE(book.unanswered()->empty());
+  const auto left = book.unanswered();
+  ASSERT_TRUE(left && left->size() == 1);
+  EXPECT_EQ((*left)[0].request.payment_id, "pay_8");
   const auto due = book.reversals_due();
   ASSERT_TRUE(due.has_value());
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].request.payment_id, "pay_9");
   EXPECT_EQ(book.payment("pay_9")->resource.status, protocol::payment_status::failed);
+  EXPECT_EQ(book.payment("pay_8")->resource.status, protocol::payment_status::pending);
 }
 
 TEST_F(StoreCli, AMissingStoreIsAnErrorAndIsNotCreated) {
