@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -199,7 +200,9 @@ TEST(ConfigLoader, RejectsTextLargerThanTheLimit) {
 }
 
 TEST(ConfigLoader, LoadsFileAndRejectsMissingOrOversizedFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "sy_config_loader_test";
+  // Per process: the release and sanitizer builds' tests may run at once.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sy_config_loader_test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto good = (dir / "good.toml").string();
   std::ofstream(good) << minimal;

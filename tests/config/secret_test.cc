@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -36,7 +37,10 @@ class SecretFiles : public ::testing::Test {
     std::ofstream(path, std::ios::binary) << content;
     return path;
   }
-  std::filesystem::path dir_ = std::filesystem::temp_directory_path() / "sy_config_secret_test";
+  // One directory per process and test: ctest runs tests (and CI other builds) in parallel.
+  std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
+                               ("sy_config_secret_test-" + std::to_string(::getpid()) + "-" +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
 };
 
 TEST(ConfigSecret, ResolvesEnvReference) {

@@ -47,9 +47,12 @@ TEST(SoftBackend, WrongMasterKeyAndDamageAreTold) {
   ASSERT_FALSE(soft_backend::create(path, master));
   EXPECT_EQ(soft_backend::open(path, std::string(48, 'x')).error(), errc::wrong_master_key);
   {
+    // Flip a bit: writing a fixed value would change nothing when the byte already held it.
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(30);
+    const char was = static_cast<char>(f.get());
     f.seekp(30);
-    f.put('\x01');
+    f.put(static_cast<char>(was ^ 0x01));
   }
   EXPECT_EQ(soft_backend::open(path, master).error(), errc::wrong_master_key);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << "not a key store";
