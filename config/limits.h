@@ -319,6 +319,21 @@ static_assert(store_key_size_max >=
                   config_id_size_max + 3 + 4 * merchant_reference_size_max + 1 + object_id_size_max,
               "a merchant reference index key must fit a store key");
 
+// ---- Metrics (gateway/metrics.h) ---------------------------------------------------------------
+// Each family keeps this many copies of its cells, each on its own cache lines; a thread always
+// adds to the same copy (threads take copies in turn), so workers on different cores never write
+// the same line, and a scrape sums the copies. This machine's workers and the writer, link and
+// admin threads fit many times over; threads beyond it share copies: slower, still exact.
+inline constexpr std::size_t metrics_shard_count = 16;
+// A family's cells (a counter, a gauge, or a histogram's bucket or sum per series): label values
+// are fixed at start-up, so a family beyond this is a labelling mistake. It bounds a family to
+// 1 MiB of memory with every copy.
+inline constexpr std::size_t metrics_family_cell_count_max = 8192;
+static_assert(metrics_family_cell_count_max * metrics_shard_count * 8 <= std::size_t{1} << 20);
+// Histogram bounds besides +Inf: Prometheus's default set has 11; past 32 a scrape grows
+// without telling more.
+inline constexpr std::size_t metrics_bucket_count_max = 32;
+
 // ---- Bank simulator (routing/sim, docs/bank-link.md "Bank simulator") --------------------------
 // A simulated answer later than the switch's longest request timeout tests nothing a timeout
 // fault does not, and a typo of a few zeros must not park responses for hours.
