@@ -21,7 +21,7 @@ build-release build-asan build-fuzz: build-%: build/%/build.ninja
 build: build-release
 
 run: build-release
-	$(SWITCHYARD) run
+	SWITCHYARD=$(SWITCHYARD) scripts/run-dev.sh
 
 test-release test-asan: test-%: build-%
 	ctest --preset $*

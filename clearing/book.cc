@@ -83,6 +83,23 @@ void add_event(store::unit_of_work& u, const payment_record& p, const payment_ev
           layout::encode(entry));
 }
 
+}  // namespace
+
+open_request kept_request(const final_step& step) {
+  SY_VERIFY(step.end != request_end::answered);
+  open_request kept{layout::channel_request_key(step.request), step.request};
+  if (step.end == request_end::awaiting_completion) {
+    kept.request.state = layout::request_state::awaiting_completion;
+  } else {
+    kept.request.state = layout::request_state::reversal_due;
+    kept.request.attempts = 0;
+    kept.request.next_attempt_at = step.next_attempt_at;
+  }
+  return kept;
+}
+
+namespace {
+
 void end_request(store::unit_of_work& u, const final_step& step) {
   const std::string key = layout::channel_request_key(step.request);
   const auto k = kind_byte(kind::channel_request);
@@ -90,15 +107,7 @@ void end_request(store::unit_of_work& u, const final_step& step) {
     u.ops.push_back(operation::erase_unchanged(table::saf, key, k, layout::encode(step.request)));
     return;
   }
-  layout::channel_request next = step.request;
-  if (step.end == request_end::awaiting_completion) {
-    next.state = layout::request_state::awaiting_completion;
-  } else {
-    next.state = layout::request_state::reversal_due;
-    next.attempts = 0;
-    next.next_attempt_at = step.next_attempt_at;
-  }
-  put_over(u, table::saf, key, kind::channel_request, next, step.request);
+  put_over(u, table::saf, key, kind::channel_request, kept_request(step).request, step.request);
 }
 
 // ---- reads ----

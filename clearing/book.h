@@ -122,6 +122,11 @@ struct open_request {
   layout::channel_request request;
 };
 
+// The channel request as finished(step) keeps it, for a step that does not answer it
+// (awaiting_completion, reversal_due): what bank_link::add_reversal takes once it is durable.
+// Precondition: step.end is not answered (SY_VERIFY).
+open_request kept_request(const final_step& step);
+
 // Decoded reads. Every function returns store::errc::corrupt_record for a record that fails its
 // envelope or layout check (a wrong kind included), and passes on the environment's errors
 // (an lmdb_category code, errc::injected_failure). Reads are short and never span an await.

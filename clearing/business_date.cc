@@ -84,6 +84,12 @@ std::chrono::year_month_day business_calendar::date_of(
   return date;
 }
 
+std::chrono::local_seconds business_calendar::local_time_of(
+    std::chrono::sys_seconds instant) const {
+  const auto local = zone_->to_local(instant);
+  return std::chrono::local_seconds{local.time_since_epoch()};
+}
+
 std::optional<std::chrono::year_month_day> parse_business_date(std::string_view text) noexcept {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
   const std::string_view y = text.substr(0, 4);

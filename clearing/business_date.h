@@ -41,6 +41,9 @@ class business_calendar {
   std::chrono::year_month_day date_of(
       std::chrono::sys_time<std::chrono::milliseconds> instant) const;
 
+  // The switch's local wall-clock time at `instant`: DE 12/13 of the requests it sends.
+  std::chrono::local_seconds local_time_of(std::chrono::sys_seconds instant) const;
+
   // The instant `date` closes: every event before it and at or after the previous date's close
   // belongs to `date`.
   std::chrono::sys_seconds close_of(std::chrono::year_month_day date) const;

@@ -338,6 +338,7 @@ std::string encode(const payment_record& record) {
     w.optional_text(rec.stan);
     w.i64(rec.amount_refund_pending);
     put_change(w, rec.change);
+    w.text(rec.pan_ciphertext);
   });
 }
 
@@ -372,6 +373,7 @@ result<payment_record> decode_payment(std::string_view payload) {
     rec.stan = r.optional_text();
     rec.amount_refund_pending = r.i64();
     rec.change = get_change(r);
+    rec.pan_ciphertext = r.text();
     return rec;
   });
 }

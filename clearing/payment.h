@@ -97,6 +97,10 @@ struct payment_record {
   // The capture or void in flight, at most one: set by begin_capture / begin_void, cleared by
   // apply_change_outcome. Not in the resource, whose status stays authorized until the answer.
   std::optional<pending_change> change;
+  // A card payment's PAN as hsm::protect_pan sealed it (associated data: the payment id), for the
+  // later requests that carry DE 2 again (capture, void, refund, reversal); never the PAN itself.
+  // Empty for wallets. Opaque here.
+  std::string pan_ciphertext;
 
   friend bool operator==(const payment_record&, const payment_record&) = default;
 };

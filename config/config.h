@@ -22,6 +22,10 @@ struct listener {
 struct listeners {
   listener merchant_api{"0.0.0.0", 8443};
   listener admin{"127.0.0.1", 9090};  // loopback by default (specs/merchant-api.md)
+  // The merchant listener's bounds: open connections (more are closed at accept) and requests
+  // handled at once (more are answered 503 with Retry-After).
+  std::int64_t connection_count_max = 4096;
+  std::int64_t inflight_count_max = 1024;
 };
 
 enum class tls_version : std::uint8_t { tls1_2, tls1_3 };

@@ -12,6 +12,31 @@ namespace sy::limits {
 inline constexpr std::size_t http_body_size_max = 16 * 1024;
 inline constexpr std::size_t http_header_size_max = 8 * 1024;
 inline constexpr std::size_t idempotency_key_size_max = 255;
+// A header block or a body that has not arrived within this of the read starting is a slow (or
+// slowloris) client: the connection is closed. Generous for a 24 KiB request on a bad mobile link.
+inline constexpr std::int64_t http_read_timeout_ms = 5'000;
+// A keep-alive connection with no request for this long is closed; merchants reconnect cheaply.
+inline constexpr std::int64_t http_idle_timeout_ms = 60'000;
+// Writing one answer (at most a stored body plus headers) may take this long before the client is
+// given up as not reading.
+inline constexpr std::int64_t http_write_timeout_ms = 5'000;
+// A TLS handshake not done in this long is abandoned (a client that connects and says nothing).
+inline constexpr std::int64_t tls_handshake_timeout_ms = 5'000;
+// Configurable bounds of the merchant listener: open connections and requests being handled at
+// once. Above the in-flight bound the answer is 503 at once, with this Retry-After.
+inline constexpr std::int64_t http_connection_count_max = 65'536;
+inline constexpr std::int64_t http_inflight_count_max = 65'536;
+inline constexpr std::int64_t http_retry_after_s = 1;
+// SIGTERM: requests in flight get this long to finish before their connections are closed.
+inline constexpr std::int64_t shutdown_drain_ms = 10'000;
+// Cards (and card-currency pairs) whose recent payments the risk limits remember for their
+// velocity windows, about 600 bytes each: enough for a large merchant base's active cards. Past
+// it a shard forgets its least recently used card (its window restarts) and a counter says so.
+inline constexpr std::size_t risk_tracked_card_count_max = 1'000'000;
+// A velocity window is kept as this many buckets of window/60 each: memory per card is fixed
+// whatever the counts, and the window slides in steps of 1/60 of itself (it may count up to one
+// bucket more than the window: the stricter side).
+inline constexpr std::size_t risk_window_bucket_count = 60;
 inline constexpr std::size_t merchant_reference_size_max = 64;
 inline constexpr std::size_t description_size_max = 255;
 inline constexpr std::size_t metadata_count_max = 20;
@@ -213,7 +238,8 @@ inline constexpr std::size_t provider_reference_size_max = 64;
 inline constexpr std::size_t provider_reason_size_max = 64;
 // Nonces of the channel's signatures: 16 random bytes in hex, inside the merchant API's bounds.
 inline constexpr std::size_t http_channel_nonce_size = 32;
-static_assert(http_channel_nonce_size >= nonce_size_min && http_channel_nonce_size <= nonce_size_max);
+static_assert(http_channel_nonce_size >= nonce_size_min &&
+              http_channel_nonce_size <= nonce_size_max);
 // A provider object has about ten members; the cap keeps hostile objects cheap to reject.
 inline constexpr std::size_t provider_object_member_count_max = 32;
 // A switch request retried once on a fresh connection when a reused keep-alive connection turns

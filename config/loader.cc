@@ -362,8 +362,15 @@ class loader {
 
   void read_listeners(table_reader& r) {
     auto& l = config_->listen;
-    with_table(r, "merchant_api", false,
-               [&](table_reader& t) { read_listener(t, l.merchant_api); });
+    with_table(r, "merchant_api", false, [&](table_reader& t) {
+      read_listener(t, l.merchant_api);
+      if (auto v = t.integer("connection_count_max", false, 1, limits::http_connection_count_max)) {
+        l.connection_count_max = *v;
+      }
+      if (auto v = t.integer("inflight_count_max", false, 1, limits::http_inflight_count_max)) {
+        l.inflight_count_max = *v;
+      }
+    });
     with_table(r, "admin", false, [&](table_reader& t) {
       read_listener(t, l.admin);
       if (l.admin.port != 0 && l.admin.port == l.merchant_api.port &&

@@ -62,6 +62,18 @@ result<std::unique_ptr<soft_backend>> soft_backend::open(const std::string& path
   return b;
 }
 
+std::unique_ptr<soft_backend> soft_backend::in_memory() {
+  return std::unique_ptr<soft_backend>(new soft_backend({}, {}));
+}
+
+std::vector<stored_key> soft_backend::current_keys() const {
+  std::vector<stored_key> out;
+  std::shared_lock lock(keys_mutex_);
+  for (const auto& [name, versions] : keys_)
+    out.insert(out.end(), versions.begin(), versions.end());
+  return out;
+}
+
 void soft_backend::install(std::vector<stored_key> keys) {
   key_map map;
   for (auto& k : keys) map[k.info.name].push_back(std::move(k));
@@ -78,6 +90,12 @@ void soft_backend::install(std::vector<stored_key> keys) {
 template <class Change>
 error_code soft_backend::modify(Change change) {
   std::lock_guard manage(manage_mutex_);
+  if (path_.empty()) {  // in memory: nothing to re-read or save
+    auto keys = current_keys();
+    if (auto ec = change(keys)) return ec;
+    install(std::move(keys));
+    return {};
+  }
   detail::key_store_lock lock(path_);
   if (!lock.locked()) return fail(errc::key_store_io);
   // Another process (a `switchyard keys` command) may have changed the file since it was read.

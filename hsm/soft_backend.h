@@ -24,6 +24,11 @@ class soft_backend final : public backend {
   static result<std::unique_ptr<soft_backend>> open(const std::string& path,
                                                     std::string_view master_secret);
 
+  // A backend with no key-store file: keys live in this process only and die with it. For keys
+  // whose source of truth is elsewhere and which are loaded at every start, such as the merchant
+  // API secrets of the configuration (gateway/merchant_keys.h).
+  static std::unique_ptr<soft_backend> in_memory();
+
   std::string_view kind() const noexcept override { return "soft"; }
 
  protected:
@@ -57,8 +62,9 @@ class soft_backend final : public backend {
   template <class Change>
   error_code modify(Change change);
   void install(std::vector<detail::stored_key> keys);
+  std::vector<detail::stored_key> current_keys() const;
 
-  std::string path_;
+  std::string path_;  // empty: in memory
   secure_bytes file_key_;
   std::mutex manage_mutex_;  // one management operation at a time in this process
   mutable std::shared_mutex keys_mutex_;

@@ -17,7 +17,7 @@ struct code_entry {
 constexpr auto invalid = error_type::invalid_request_error;
 
 // Indexed by api_errc.
-constexpr std::array<code_entry, 30> codes{{
+constexpr std::array<code_entry, 32> codes{{
     {"json_invalid", invalid, 400},
     {"parameter_duplicate", invalid, 400},
     {"parameter_unknown", invalid, 400},
@@ -39,11 +39,13 @@ constexpr std::array<code_entry, 30> codes{{
     {"invalid_signature", error_type::authentication_error, 401},
     {"timestamp_out_of_window", error_type::authentication_error, 401},
     {"nonce_reused", error_type::authentication_error, 401},
+    {"http_invalid", invalid, 400},
     {"resource_missing", invalid, 404},
     {"method_not_allowed", invalid, 405},
     {"invalid_state", invalid, 409},
     {"body_too_large", invalid, 413},
     {"unsupported_media_type", invalid, 415},
+    {"header_too_large", invalid, 431},
     {"idempotency_request_in_progress", error_type::idempotency_error, 409},
     {"idempotency_key_reused", error_type::idempotency_error, 422},
     {"rate_limited", error_type::rate_limit_error, 429},

@@ -43,12 +43,15 @@ enum class api_errc : std::uint8_t {
   invalid_signature,
   timestamp_out_of_window,
   nonce_reused,
-  // 404, 405, 409, 413, 415 invalid_request_error
+  // 400, answered by the HTTP server: a request line or header block that is not valid HTTP/1.1
+  http_invalid,
+  // 404, 405, 409, 413, 415, 431 invalid_request_error
   resource_missing,
   method_not_allowed,
   invalid_state,
   body_too_large,
   unsupported_media_type,
+  header_too_large,  // 431: the header block is over limits::http_header_size_max
   // 409 / 422 idempotency_error
   idempotency_request_in_progress,
   idempotency_key_reused,
@@ -64,7 +67,8 @@ std::string_view to_string(error_type type) noexcept;
 // The error type the API reports with `code`.
 error_type type_of(api_errc code) noexcept;
 
-// The HTTP status the API answers with `code` (400, 401, 404, 405, 409, 413, 415, 422, 429, 503).
+// The HTTP status the API answers with `code` (400, 401, 404, 405, 409, 413, 415, 422, 429, 431,
+// 503).
 unsigned http_status_of(api_errc code) noexcept;
 
 // One API error. `message` is for humans and never holds a card number, CVC or PIN; `param` is

@@ -3,6 +3,7 @@
 #include "clearing/store/writer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <utility>
 
@@ -152,7 +153,10 @@ void writer::run() {
       if (size_ == 0) return;  // stopping, and everything queued has been completed
     }
     take_queued(batch);
+    const auto started = std::chrono::steady_clock::now();
     commit_batch(batch);
+    if (options_.on_batch)
+      options_.on_batch(batch.size(), std::chrono::steady_clock::now() - started);
     complete(batch);
     batch.clear();
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -97,6 +98,9 @@ using completion_handler = std::function<void(const commit_outcome& outcome)>;
 struct writer_options {
   std::size_t queue_unit_count_max = limits::store_queue_unit_count_max;
   std::size_t batch_unit_count_max = limits::store_batch_unit_count_max;
+  // Called on the writer thread after each batch's commit (fsync included) with its unit count
+  // and how long the commit took, for /metrics; must be cheap and never block. Empty: none.
+  std::function<void(std::size_t units, std::chrono::steady_clock::duration took)> on_batch;
 };
 
 // Counts since start, for /metrics and the benchmark's average batch size.

@@ -81,6 +81,10 @@ std::optional<std::string> dev_env(std::string_view name) {
 
 }  // namespace
 
+std::optional<std::string> development_secret(std::string_view name) {
+  return dev_env(name);
+}
+
 config::validation_context validation_context() {
   config::validation_context context;
   // The zone must be one the business calendar can load, not merely a file under zoneinfo.

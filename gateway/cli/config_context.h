@@ -3,7 +3,9 @@
 // embedded default with its diagnostics printed.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/loader.h"
 
@@ -11,6 +13,11 @@ namespace sy::gateway::cli {
 
 // Currencies and brands the switch knows, over the process environment.
 config::validation_context validation_context();
+
+// The development secret `name` (an SY_DEV_* name): the variable when set, else the contents of
+// data/dev-secrets/NAME, created on first use as load_config describes. nullopt for other names
+// or when the file cannot be made. For the embedded default only.
+std::optional<std::string> development_secret(std::string_view name);
 
 // Loads `file`, or the embedded default when `file` is empty, and prints every diagnostic to
 // stderr. Only the embedded default gets development secrets: an unset SY_DEV_* variable is

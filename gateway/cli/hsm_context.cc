@@ -1,10 +1,12 @@
 // Opening the configured HSM for the subcommands, and the start-up key check (hsm_context.h).
 #include "gateway/cli/hsm_context.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "gateway/cli/config_context.h"
 #include "hsm/errc.h"
 #include "hsm/open.h"
 #include "hsm/soft_backend.h"
@@ -31,11 +33,34 @@ void create_dev_key_store(const config::config& c) {
   }
 }
 
+// The development secret a channel's api_secret key shares with its simulator:
+// SY_DEV_<NAME in upper case>, hex, e.g. SY_DEV_WALLET_SIM_SIGNING for `wallet_sim_signing`,
+// which `make run` also hands to `switchyard sim wallet --secret env:...`.
+std::optional<hsm::secure_bytes> shared_dev_secret(const std::string& key_name) {
+  std::string variable = "SY_DEV_";
+  for (const char c : key_name) variable += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  const auto hex = development_secret(variable);
+  if (!hex) return std::nullopt;
+  auto material = hsm::from_hex(*hex);
+  if (!material) return std::nullopt;
+  return std::move(*material);
+}
+
 // Development only: a missing key of the embedded default. A TAK is the bank simulator's
-// development TAK, so the switch and `switchyard sim bank` (no --config) sign on together; every
-// other key is generated.
+// development TAK, so the switch and `switchyard sim bank` (no --config) sign on together; a
+// channel's signing secret is its development secret (shared_dev_secret); every other key is
+// generated.
 void create_dev_key(hsm::backend& b, const hsm::key_requirement& r) {
   const std::string_view type = hsm::to_string(r.type);
+  if (r.type == hsm::key_type::api_secret) {
+    const auto material = shared_dev_secret(r.name);
+    if (material &&
+        b.import_clear({r.name, r.type, hsm::default_algorithm(r.type), 0}, material->view())) {
+      std::fprintf(stderr, "warning: imported the development secret of %s (%s)\n", r.name.c_str(),
+                   r.used_by.c_str());
+    }
+    return;
+  }
   if (r.type != hsm::key_type::tak) {
     if (b.generate({r.name, r.type, hsm::default_algorithm(r.type), 0})) {
       std::fprintf(stderr, "warning: generated the development key %s (%.*s)\n", r.name.c_str(),

@@ -1,12 +1,16 @@
 // `switchyard run [--config FILE]`: load and validate the configuration (FILE or the embedded
-// default), check the HSM's keys, print what the switch serves, and run it (switch_service.h)
-// until SIGINT or SIGTERM.
+// default, which also gets a development TLS certificate on first start), check the HSM's keys,
+// print what the switch serves, and run it (switch_service.h) until SIGINT or SIGTERM; SIGHUP
+// loads the same source again.
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
+#include "gateway/cli/dev_certificate.h"
 #include "gateway/cli/hsm_context.h"
 #include "gateway/switch_service.h"
 
@@ -98,17 +102,33 @@ void add_run_command(CLI::App& app, exit_code& status) {
   CLI::App* run = app.add_subcommand("run", "Validate the configuration and start the switch");
   auto file = std::make_shared<std::string>();
   run->add_option("--config", *file, "Configuration file (default: the embedded example)");
-  run->callback([file, &status] {
-    const config::snapshot loaded = load_config(*file);
+  auto ports = std::make_shared<std::array<std::optional<std::uint16_t>, 2>>();
+  run->add_option("--merchant-port", (*ports)[0],
+                  "Serve the merchant API on this port instead (0: the kernel picks)");
+  run->add_option("--admin-port", (*ports)[1],
+                  "Serve the admin endpoints on this port instead (0: the kernel picks)");
+  run->callback([file, ports, &status] {
+    config::snapshot loaded = load_config(*file);
     if (!loaded) {
       std::fprintf(stderr, "not starting\n");
       status = exit_code::bad_config;
       return;
     }
+    if ((*ports)[0] || (*ports)[1]) {
+      auto overridden = std::make_shared<config::config>(*loaded);
+      if ((*ports)[0]) overridden->listen.merchant_api.port = *(*ports)[0];
+      if ((*ports)[1]) overridden->listen.admin.port = *(*ports)[1];
+      loaded = std::move(overridden);
+    }
     // A missing key at start-up is fatal (exit_code::key_missing), naming the key.
-    const auto hsm = open_hsm_for_start(*loaded, file->empty());
+    const bool development = file->empty();
+    const auto hsm = open_hsm_for_start(*loaded, development);
+    if (development && !ensure_development_certificate(loaded->tls)) {
+      status = exit_code::listen_failed;
+      return;
+    }
     print_summary(*loaded);
-    status = run_switch(*loaded, *hsm);
+    status = run_switch(loaded, *hsm, [file] { return load_config(*file); });
   });
 }
 

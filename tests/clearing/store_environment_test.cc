@@ -28,6 +28,13 @@
 namespace sy::clearing::store {
 namespace {
 
+// A layout version as the meta table stores it: u32 little-endian.
+std::string version_bytes(std::uint32_t v) {
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
 using test::log_capture;
 using test::options_for;
 using test::raw_put;
@@ -110,7 +117,7 @@ TEST(StoreEnvironment, CreatesAMissingDirectory) {
 TEST(StoreEnvironment, RefusesAnotherLayoutVersion) {
   temp_dir dir;
   ASSERT_TRUE(environment::open(options_for(dir)).has_value());
-  const std::string other_version("\x02\x00\x00\x00", 4);
+  const std::string other_version = version_bytes(layout_version + 1);
   ASSERT_EQ(raw_put(dir.path(), "meta", "layout_version",
                     seal(table::meta, "layout_version", 1, other_version)),
             0);
@@ -201,7 +208,7 @@ TEST(StoreReadOnly, ReadsWhatWasCommittedAndWritesNothing) {
 TEST(StoreReadOnly, StillChecksTheLayoutVersion) {
   temp_dir dir;
   ASSERT_TRUE(environment::open(options_for(dir)).has_value());
-  const std::string other_version("\x02\x00\x00\x00", 4);
+  const std::string other_version = version_bytes(layout_version + 1);
   ASSERT_EQ(raw_put(dir.path(), "meta", "layout_version",
                     seal(table::meta, "layout_version", 1, other_version)),
             0);
@@ -216,7 +223,7 @@ TEST(StoreReadOnly, ReadsAMissingTableAsEmptyWithoutCreatingIt) {
   temp_dir dir;
   ASSERT_EQ(raw_put(dir.path(), "payments", "pay_1", seal(table::payments, "pay_1", 1, "x")), 0);
   ASSERT_EQ(raw_put(dir.path(), "meta", "layout_version",
-                    seal(table::meta, "layout_version", 1, std::string("\x01\x00\x00\x00", 4))),
+                    seal(table::meta, "layout_version", 1, version_bytes(layout_version))),
             0);
   {
     auto env = environment::open(read_only(dir));
@@ -295,7 +302,7 @@ class StoreReads : public ::testing::Test {
     }
     // The layout record makes the directory a store; raw_put created the journal table first.
     ASSERT_EQ(raw_put(dir_.path(), "meta", "layout_version",
-                      seal(table::meta, "layout_version", 1, std::string("\x01\x00\x00\x00", 4))),
+                      seal(table::meta, "layout_version", 1, version_bytes(layout_version))),
               0);
     auto env = environment::open(options_for(dir_, &log_, &faults_));
     ASSERT_TRUE(env.has_value()) << env.error().message();

@@ -130,7 +130,7 @@ TEST_F(StoreWriter, QueuedUnitsCommitInOneBatchAndCompleteInSubmissionOrder) {
 
 TEST_F(StoreWriter, BatchesAreCappedAtTheConfiguredSize) {
   writer_.reset();
-  writer_ = std::make_unique<writer>(*env_, writer_options{64, 8});
+  writer_ = std::make_unique<writer>(*env_, writer_options{64, 8, {}});
   {
     stall hold(*writer_);
     for (int i = 0; i < 20; ++i) {
@@ -250,7 +250,7 @@ TEST_F(StoreWriter, RefusesMalformedUnitsAtOnce) {
 
 TEST_F(StoreWriter, AFullQueueRefusesAtOnceAndNeverGrows) {
   writer_.reset();
-  writer_ = std::make_unique<writer>(*env_, writer_options{4, 4});
+  writer_ = std::make_unique<writer>(*env_, writer_options{4, 4, {}});
   std::atomic<int> completed{0};
   {
     stall hold(*writer_);

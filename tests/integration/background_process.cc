@@ -115,6 +115,8 @@ process_result run_switch_until_running(const std::vector<std::string>& args,
                                         const std::string& cwd) {
   std::vector<std::string> argv{switchyard_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
+  // Ports the kernel picks, so tests running at once (or a `make run` beside them) never collide.
+  argv.insert(argv.end(), {"--merchant-port", "0", "--admin-port", "0"});
   background_process child(argv, cwd);
   std::string before = child.read_until("switchyard: running");
   auto result = child.stop(SIGTERM);

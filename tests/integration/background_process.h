@@ -44,7 +44,8 @@ class background_process {
   std::string err_path_;  // stderr goes to this file
 };
 
-// Runs `switchyard` with `args` until it prints that it is running, then stops it with SIGTERM:
+// Runs `switchyard` with `args` (a `run` command; both listeners on ports the kernel picks) until
+// it prints that it is running, then stops it with SIGTERM:
 // its whole output and exit status (a switch that exits first comes back as it exited).
 process_result run_switch_until_running(const std::vector<std::string>& args,
                                         const std::string& cwd = {});

@@ -39,7 +39,13 @@ TEST(Cli, UnknownSubcommandIsAUsageError) {
 }
 
 TEST(Cli, RunStartsOnTheEmbeddedDefaultSaysWhatItServesAndStopsOnSigterm) {
-  const auto r = run_switch_until_running({"run"});
+  // A directory of its own: the embedded default keeps its data under ./data.
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("switchyard-cli-run-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto r = run_switch_until_running({"run"}, dir.string());
+  std::filesystem::remove_all(dir);
   ASSERT_EQ(r.exit_code, code(exit_code::ok)) << r.out << r.err;
   EXPECT_NE(r.out.find("switchyard: running"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("switchyard: stopped"), std::string::npos) << r.out;

@@ -12,6 +12,7 @@
 #include "config/fatal.h"
 #include "tests/integration/background_process.h"
 #include "tests/integration/process.h"
+#include "tests/routing/tls_test_support.h"
 
 namespace sy::testing {
 namespace {
@@ -37,6 +38,12 @@ class KeysCli : public ::testing::Test {
     text.replace(text.find(from), from.size(),
                  "key_store_path = \"" + (dir_ / "keys").string() + "\"");
     std::ofstream(dir_ / "switchyard.toml") << text;
+    // The example's merchant listener certificate, where it names it (relative to the run's cwd).
+    const auto tls = dir_ / "data" / "tls";
+    fs::create_directories(tls);
+    routing::test::make_certificate(tls);
+    fs::rename(tls / "cert.pem", tls / "server.crt");
+    fs::rename(tls / "key.pem", tls / "server.key");
     for (const char* name : {"SY_DEV_TEAHOUSE_KEY_1", "SY_DEV_BOOKSHOP_KEY_0",
                              "SY_DEV_BOOKSHOP_KEY_1", "SY_DEV_HSM_MASTER_KEY"}) {
       ::setenv(name, std::string(64, 'a').c_str(), 1);

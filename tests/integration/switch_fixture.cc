@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tests/integration/process.h"
+#include "tests/routing/tls_test_support.h"
 
 namespace sy::testing {
 
@@ -42,7 +43,11 @@ std::unique_ptr<background_process> SwitchWithBank::start_bank(const std::string
 }
 
 void SwitchWithBank::write_config(const std::string& channel_extra) {
-  std::ofstream(config_path()) << "[tls]\ncertificate_path = \"c.pem\"\nkey_path = \"k.pem\"\n"
+  routing::test::make_certificate(dir_);
+  std::ofstream(config_path()) << "[listeners.merchant_api]\naddress = \"127.0.0.1\"\nport = 0\n"
+                               << "[listeners.admin]\naddress = \"127.0.0.1\"\nport = 0\n"
+                               << "[tls]\ncertificate_path = \"" << (dir_ / "cert.pem").string()
+                               << "\"\nkey_path = \"" << (dir_ / "key.pem").string() << "\"\n"
                                << "[storage]\npath = \"" << store_path().string() << "\"\n"
                                << "[hsm]\nbackend = \"soft\"\n[hsm.soft]\nkey_store_path = \""
                                << keys_path().string()
