@@ -151,10 +151,6 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
     return respond_error(ctx_, *c, api_errc::resource_missing,
                          "no such endpoint: " + std::string(c->path));
   }
-  if (!e.payment_id.empty() && !clearing::parse_id(e.payment_id, clearing::id_kind::payment)) {
-    // Not an id the switch could have made (nor one the store could look up): no such payment.
-    return respond_error(ctx_, *c, api_errc::resource_missing, "no such payment", "id");
-  }
   if (e.route == api_route::list && method == "POST") e.route = api_route::create;
   if (e.allow.find(method) == std::string_view::npos || method.empty()) {
     return respond_error(ctx_, *c, api_errc::method_not_allowed,
@@ -212,6 +208,11 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
 }
 
 void merchant_api::authenticated(std::shared_ptr<call> c) {
+  const auto id = c->endpoint.payment_id;
+  if (!id.empty() && !clearing::parse_id(id, clearing::id_kind::payment)) {
+    // Not an id the switch could have made (nor one the store could look up): no such payment.
+    return respond_error(ctx_, *c, api_errc::resource_missing, "no such payment", "id");
+  }
   if (c->request.method == "POST") return post(std::move(c));
   dispatch(std::move(c));
 }

@@ -479,9 +479,12 @@ void payment_flow::decide(merchant_call call, const clearing::payment_transition
                           std::optional<risk_ticket> ticket) {
   const auto answer =
       clearing::merchant_answer(layout::request_kind::payment, decided.payment, nullptr);
+  // The unit is built before `call` moves into the completion.
+  auto unit = clearing::decided(call.request, decided, answer);
   auto reply = call.reply;
+  const auto ex = call.ex;
   auto submitted = ctx_.writer.submit(
-      clearing::decided(call.request, decided, answer), call.ex,
+      std::move(unit), ex,
       [this, call = std::move(call), answer, ticket](const store::commit_outcome& o) {
         if (ticket) ctx_.risk.settle(*ticket, false);
         call.reply(o.error ? refused_commit(ctx_, call.request, o.error) : stored(answer));
@@ -496,10 +499,11 @@ void payment_flow::decide(merchant_call call, const clearing::payment_transition
 void payment_flow::refuse(merchant_call call, const clearing::refusal& refusal) {
   const auto reply = refusal_reply(refusal);
   const clearing::stored_response answer{static_cast<std::uint16_t>(reply.status), reply.body};
+  auto unit = clearing::answered(call.request, answer);  // before `call` moves
   auto done = call.reply;
+  const auto ex = call.ex;
   auto submitted = ctx_.writer.submit(
-      clearing::answered(call.request, answer), call.ex,
-      [this, call = std::move(call), reply](const store::commit_outcome& o) {
+      std::move(unit), ex, [this, call = std::move(call), reply](const store::commit_outcome& o) {
         call.reply(o.error ? refused_commit(ctx_, call.request, o.error) : reply);
       });
   if (!submitted) done(unavailable("store: " + submitted.error().message()));

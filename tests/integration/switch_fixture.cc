@@ -13,6 +13,17 @@ namespace sy::testing {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The port at the end of the line of `text` that starts with `prefix`; 0 when there is none.
+std::uint16_t port_after(const std::string& text, const std::string& prefix) {
+  const auto at = text.find(prefix);
+  if (at == std::string::npos) return 0;
+  return static_cast<std::uint16_t>(std::stoi(text.substr(at + prefix.size())));
+}
+
+}  // namespace
+
 void SwitchWithBank::SetUp() {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   dir_ = fs::temp_directory_path() / ("switchyard-" + std::string(test->test_suite_name()) + "-" +
@@ -78,6 +89,8 @@ std::unique_ptr<background_process> SwitchWithBank::start_switch() {
       std::vector<std::string>{switchyard_binary(), "run", "--config", config_path().string()});
   const std::string said = process->read_until("switchyard: running");
   EXPECT_NE(said.find("switchyard: running"), std::string::npos) << said;
+  merchant_port_ = port_after(said, "switchyard: merchant API listening on 127.0.0.1:");
+  admin_port_ = port_after(said, "switchyard: admin listening on 127.0.0.1:");
   return process;
 }
 

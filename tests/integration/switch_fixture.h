@@ -1,6 +1,7 @@
 // A fixture for tests that run the switch process beside the simulated bank process: a directory
 // per test, the switch's configuration (store and soft key store inside it, one ISO 8583 channel
-// "bank" pointing at the simulator), its keys, and starting both.
+// "bank" pointing at the simulator; both listeners on ports the kernel picks, with a certificate
+// made for the test), its keys, and starting both.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -40,11 +41,14 @@ class SwitchWithBank : public ::testing::Test {
   // `more` (e.g. an import); fails the test on any non-zero exit.
   void make_keys(const std::vector<std::vector<std::string>>& more = {});
 
-  // `switchyard run --config FILE`, once it says it is running.
+  // `switchyard run --config FILE`, once it says it is running; sets merchant_port_ and
+  // admin_port_ from what it says.
   std::unique_ptr<background_process> start_switch();
 
   std::filesystem::path dir_;
   std::uint16_t bank_port_ = 0;
+  std::uint16_t merchant_port_ = 0;
+  std::uint16_t admin_port_ = 0;
 };
 
 }  // namespace sy::testing

@@ -1,0 +1,376 @@
+// The merchant API of the real binary over TLS, beside the simulated bank, driven by the tests'
+// own client (merchant_client.h): the endpoints, idempotency, authentication, risk limits, the
+// admin endpoints, and hostile input, each answered with the spec's status and error code.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <csignal>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/merchant_client.h"
+#include "tests/integration/switch_fixture.h"
+
+namespace sy::testing {
+namespace {
+
+namespace json = boost::json;
+
+const merchant_key m1{"key_m1", std::string(40, 'a')};
+const merchant_key m1_second{"key_m1_b", std::string(40, 'b')};  // rotation: two active keys
+const merchant_key m2{"key_m2", std::string(40, 'c')};
+const merchant_key frozen{"key_frozen", std::string(40, 'd')};
+const merchant_key limited{"key_limited", std::string(40, 'e')};
+constexpr const char* pan = "4111111111111111";
+
+std::string card_payment(std::int64_t amount, const std::string& reference, bool capture = true,
+                         const std::string& number = pan) {
+  return R"({"amount":)" + std::to_string(amount) + R"(,"currency":"CNY","merchant_reference":")" +
+         reference + R"(","payment_method":{"type":"card","card":{"number":")" + number +
+         R"(","exp_month":12,"exp_year":2030,"cvc":"123"}},"capture":)" +
+         (capture ? "true" : "false") + "}";
+}
+
+json::object object_of(const http_reply& r) {
+  return json::parse(r.body).as_object();
+}
+
+std::string error_code_of(const http_reply& r) {
+  return std::string(object_of(r).at("error").at("code").as_string());
+}
+
+class MerchantApi : public SwitchWithBank {
+ protected:
+  void SetUp() override {
+    SwitchWithBank::SetUp();
+    const std::string plain_bank;  // a bank simulator without MACs
+    bank_ = start_bank("127.0.0.1:0", &plain_bank);
+    write_config("");
+    std::ofstream(config_path(), std::ios::app)
+        << merchant("m1", {m1, m1_second}, "") << merchant("m2", {m2}, "")
+        << merchant("m_frozen", {frozen}, "[merchants.risk]\nfrozen = true\n")
+        << merchant("m_limited", {limited},
+                    "[merchants.rate_limit]\nrequests_per_s = 1\nburst = 2\n"
+                    "[merchants.risk]\ntransaction_amount_max = { CNY = 100000 }\n"
+                    "blocked_bins = [\"400000-400099\"]\n")
+        << "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
+    make_keys();
+    switch_ = start_switch();
+    ASSERT_NE(merchant_port_, 0);
+    ca_ = (dir_ / "cert.pem").string();
+    for (int i = 0; i < 100 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  void TearDown() override {
+    if (switch_) {
+      const auto stopped = switch_->stop(SIGTERM);
+      EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+      EXPECT_EQ(stopped.err.find(pan), std::string::npos) << "a PAN in the log";
+    }
+    if (bank_) bank_->stop(SIGTERM);
+    SwitchWithBank::TearDown();
+  }
+
+  static std::string merchant(const std::string& id, std::vector<merchant_key> keys,
+                              const std::string& extra) {
+    std::string out = "[[merchants]]\nid = \"" + id + "\"\nname = \"" + id + "\"\nmcc = \"5812\"\n";
+    for (const auto& k : keys) {
+      const std::string variable = "SY_TEST_SECRET_" + k.id;
+      ::setenv(variable.c_str(), k.secret.c_str(), 1);
+      out += "[[merchants.api_keys]]\nid = \"" + k.id + "\"\nsecret = \"env:" + variable + "\"\n";
+    }
+    return out + extra;
+  }
+
+  // One signed request on a fresh connection; the answer's signature is checked when `signed`.
+  http_reply call(const merchant_key& key, signed_parts parts, bool expect_signed = true) {
+    tls_connection c(merchant_port_, ca_);
+    EXPECT_TRUE(c.connected());
+    std::string nonce;
+    c.send(signed_request(key, parts, &nonce));
+    auto reply = c.read();
+    if (expect_signed) {
+      EXPECT_TRUE(answer_signed_by(key, nonce, reply)) << reply.body;
+    }
+    EXPECT_EQ(reply.body.find(pan), std::string::npos) << "a PAN in an answer";
+    return reply;
+  }
+
+  http_reply post(const merchant_key& key, const std::string& path, const std::string& body,
+                  const std::string& idempotency_key) {
+    return call(key, {"POST", path, body, idempotency_key});
+  }
+
+  http_reply get(const merchant_key& key, const std::string& path) {
+    return call(key, {"GET", path, "", std::nullopt});
+  }
+
+  std::unique_ptr<background_process> bank_;
+  std::unique_ptr<background_process> switch_;
+  std::string ca_;
+};
+
+TEST_F(MerchantApi, ASaleIsCapturedSignedAndShowsOnlyTheCardSummary) {
+  const auto created = post(m1, "/v1/payments", card_payment(1099, "order-1"), "k-1");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.headers.at("content-type"), "application/json");
+  const auto p = object_of(created);
+  EXPECT_EQ(p.at("status").as_string(), "captured");
+  EXPECT_EQ(p.at("amount_captured").as_int64(), 1099);
+  EXPECT_EQ(p.at("response_code").as_string(), "00");
+  const auto& card = p.at("payment_method").at("card").as_object();
+  EXPECT_EQ(card.at("brand").as_string(), "visa");
+  EXPECT_EQ(card.at("bin").as_string(), "411111");
+  EXPECT_EQ(card.at("last4").as_string(), "1111");
+  EXPECT_FALSE(card.contains("number"));
+  EXPECT_FALSE(card.contains("cvc"));
+
+  const std::string id(p.at("id").as_string());
+  const auto read = get(m1, "/v1/payments/" + id);
+  ASSERT_EQ(read.status, 200);
+  EXPECT_EQ(object_of(read).at("status").as_string(), "captured");
+  // The other key of the same merchant reads it too; another merchant does not see it.
+  EXPECT_EQ(get(m1_second, "/v1/payments/" + id).status, 200);
+  const auto foreign = get(m2, "/v1/payments/" + id);
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(error_code_of(foreign), "resource_missing");
+}
+
+TEST_F(MerchantApi, AnIssuerDeclineIsStill201WithItsDeclineCode) {
+  const auto r = post(m1, "/v1/payments", card_payment(1051, "order-d"), "k-d");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(object_of(r).at("status").as_string(), "declined");
+  EXPECT_EQ(object_of(r).at("decline_code").as_string(), "insufficient_funds");
+  const auto capture =
+      post(m1, "/v1/payments/" + std::string(object_of(r).at("id").as_string()) + "/capture", "{}",
+           "k-d-capture");
+  EXPECT_EQ(capture.status, 409);
+  EXPECT_EQ(error_code_of(capture), "invalid_state");
+}
+
+TEST_F(MerchantApi, AuthorizeCapturePartlyRefundTwiceAndNeverPastTheCaptured) {
+  const auto auth = post(m1, "/v1/payments", card_payment(1000, "order-a", false), "k-a");
+  ASSERT_EQ(auth.status, 201) << auth.body;
+  ASSERT_EQ(object_of(auth).at("status").as_string(), "authorized");
+  const std::string path = "/v1/payments/" + std::string(object_of(auth).at("id").as_string());
+
+  const auto captured = post(m1, path + "/capture", R"({"amount":600})", "k-a-c");
+  ASSERT_EQ(captured.status, 200) << captured.body;
+  EXPECT_EQ(object_of(captured).at("status").as_string(), "captured");
+  EXPECT_EQ(object_of(captured).at("amount_captured").as_int64(), 600);
+  EXPECT_EQ(post(m1, path + "/capture", "{}", "k-a-c2").status, 409);
+  EXPECT_EQ(post(m1, path + "/void", "", "k-a-v").status, 409);
+
+  const auto first = post(m1, path + "/refunds", R"({"amount":200,"reason":"damaged"})", "k-r1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(object_of(first).at("status").as_string(), "succeeded");
+  EXPECT_EQ(post(m1, path + "/refunds", R"({"amount":300})", "k-r2").status, 201);
+  const auto over = post(m1, path + "/refunds", R"({"amount":101})", "k-r3");
+  EXPECT_EQ(over.status, 400) << over.body;
+  EXPECT_EQ(object_of(over).at("error").at("param").as_string(), "amount");
+  const auto read = object_of(get(m1, path));
+  EXPECT_EQ(read.at("status").as_string(), "partially_refunded");
+  EXPECT_EQ(read.at("amount_refunded").as_int64(), 500);
+}
+
+TEST_F(MerchantApi, AVoidReleasesAnAuthorization) {
+  const auto auth = post(m1, "/v1/payments", card_payment(800, "order-v", false), "k-v");
+  ASSERT_EQ(auth.status, 201);
+  const std::string path = "/v1/payments/" + std::string(object_of(auth).at("id").as_string());
+  const auto voided = post(m1, path + "/void", "", "k-v-v");
+  ASSERT_EQ(voided.status, 200) << voided.body;
+  EXPECT_EQ(object_of(voided).at("status").as_string(), "voided");
+}
+
+TEST_F(MerchantApi, ARetryReplaysByteForByteAndAnotherBodyIs422) {
+  const auto body = card_payment(1099, "order-i");
+  const auto first = post(m1, "/v1/payments", body, "k-i");
+  ASSERT_EQ(first.status, 201);
+  const auto again = post(m1, "/v1/payments", body, "k-i");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers.at("idempotent-replayed"), "true");
+  const auto other = post(m1, "/v1/payments", card_payment(1098, "order-i"), "k-i");
+  EXPECT_EQ(other.status, 422);
+  EXPECT_EQ(error_code_of(other), "idempotency_key_reused");
+  // Keys are scoped to the merchant: m2 may use the same one.
+  EXPECT_EQ(post(m2, "/v1/payments", body, "k-i").status, 201);
+  const auto missing = call(m1, {"POST", "/v1/payments", body, std::nullopt});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(error_code_of(missing), "idempotency_key_missing");
+}
+
+TEST_F(MerchantApi, ParallelRequestsWithOneKeyRunOnce) {
+  const auto body = card_payment(1234, "order-p");
+  std::vector<http_reply> replies(16);
+  std::vector<std::thread> threads;
+  for (auto& reply : replies) {
+    threads.emplace_back([&] { reply = call(m1, {"POST", "/v1/payments", body, "k-p"}); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  for (const auto& r : replies) {
+    ASSERT_TRUE(r.status == 201 || r.status == 409) << r.status << r.body;
+    if (r.status == 201) ids.insert(std::string(object_of(r).at("id").as_string()));
+    if (r.status == 409) {
+      EXPECT_EQ(error_code_of(r), "idempotency_request_in_progress");
+    }
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  const auto list = object_of(get(m1, "/v1/payments?merchant_reference=order-p"));
+  EXPECT_EQ(list.at("data").as_array().size(), 1u);
+}
+
+TEST_F(MerchantApi, ListsByReferenceNewestFirstInPages) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    const auto r =
+        post(m1, "/v1/payments", card_payment(100 + i, "order-l"), "k-l" + std::to_string(i));
+    ASSERT_EQ(r.status, 201);
+    ids.emplace_back(object_of(r).at("id").as_string());
+  }
+  const auto page = object_of(get(m1, "/v1/payments?merchant_reference=order-l&limit=2"));
+  EXPECT_EQ(page.at("object").as_string(), "list");
+  ASSERT_EQ(page.at("data").as_array().size(), 2u);
+  EXPECT_TRUE(page.at("has_more").as_bool());
+  EXPECT_EQ(page.at("data").as_array()[0].at("id").as_string(), ids[2]);
+  const auto rest = object_of(
+      get(m1, "/v1/payments?merchant_reference=order-l&limit=2&starting_after=" + ids[1]));
+  ASSERT_EQ(rest.at("data").as_array().size(), 1u);
+  EXPECT_EQ(rest.at("data").as_array()[0].at("id").as_string(), ids[0]);
+  EXPECT_FALSE(rest.at("has_more").as_bool());
+  EXPECT_TRUE(
+      object_of(get(m2, "/v1/payments?merchant_reference=order-l")).at("data").as_array().empty());
+}
+
+TEST_F(MerchantApi, RefusesBadSignaturesOldTimestampsAndReusedNonces) {
+  const merchant_key wrong{"key_m1", std::string(40, 'z')};
+  const auto bad = call(wrong, {"GET", "/v1/payments", "", std::nullopt}, false);
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_EQ(error_code_of(bad), "invalid_signature");
+  const merchant_key unknown{"key_nobody", std::string(40, 'a')};
+  EXPECT_EQ(error_code_of(call(unknown, {"GET", "/v1/payments", "", std::nullopt}, false)),
+            "invalid_signature");
+  const auto old = call(m1, {"GET", "/v1/payments", "", std::nullopt, std::time(nullptr) - 301});
+  EXPECT_EQ(old.status, 401);
+  EXPECT_EQ(error_code_of(old), "timestamp_out_of_window");
+  signed_parts once{"GET", "/v1/payments", "", std::nullopt};
+  once.nonce = fresh_nonce();
+  EXPECT_EQ(call(m1, once).status, 200);
+  const auto replayed = call(m1, once);
+  EXPECT_EQ(replayed.status, 401);
+  EXPECT_EQ(error_code_of(replayed), "nonce_reused");
+}
+
+TEST_F(MerchantApi, RiskLimitsDeclineWithTheirCodes) {
+  const auto frozen_answer = post(frozen, "/v1/payments", card_payment(100, "r-1"), "k-f");
+  ASSERT_EQ(frozen_answer.status, 201) << frozen_answer.body;
+  EXPECT_EQ(object_of(frozen_answer).at("status").as_string(), "declined");
+  EXPECT_EQ(object_of(frozen_answer).at("decline_code").as_string(), "merchant_frozen");
+  const auto blocked =
+      post(limited, "/v1/payments", card_payment(100, "r-2", true, "4000000000000002"), "k-b");
+  EXPECT_EQ(object_of(blocked).at("decline_code").as_string(), "card_blocked");
+  const auto large = post(limited, "/v1/payments", card_payment(100001, "r-3"), "k-l");
+  EXPECT_EQ(object_of(large).at("decline_code").as_string(), "amount_limit_exceeded");
+  // m_limited's bucket (burst 2) is empty now: the next request within the second is refused.
+  const auto limited_answer = get(limited, "/v1/payments");
+  EXPECT_EQ(limited_answer.status, 429);
+  EXPECT_EQ(error_code_of(limited_answer), "rate_limited");
+}
+
+TEST_F(MerchantApi, AnswersBadRequestsWithSpecificErrors) {
+  EXPECT_EQ(error_code_of(post(m1, "/v1/payments", "{not json", "h-1")), "json_invalid");
+  const auto unknown = post(m1, "/v1/payments", R"({"amount":1,"bogus":1})", "h-2");
+  EXPECT_EQ(error_code_of(unknown), "parameter_unknown");
+  const auto type = post(m1, "/v1/payments", R"({"amount":"12","currency":"CNY"})", "h-3");
+  EXPECT_EQ(type.status, 400);
+  const auto huge = post(m1, "/v1/payments", card_payment(1, "x").replace(10, 1, "1e400"), "h-4");
+  EXPECT_EQ(huge.status, 400);
+  EXPECT_EQ(post(m1, "/v1/payments", "{\"merchant_reference\":\"\xff\xfe\"}", "h-5").status, 400);
+  const auto media =
+      call(m1, {"POST", "/v1/payments", card_payment(1, "x"), "h-6", 0, "", "text/plain"});
+  EXPECT_EQ(media.status, 415);
+  const auto nowhere = call(m1, {"GET", "/v2/nothing", "", std::nullopt}, false);
+  EXPECT_EQ(nowhere.status, 404);
+  const auto method = call(m1, {"DELETE", "/v1/payments", "", std::nullopt}, false);
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(method.headers.at("allow"), "GET, POST");
+  EXPECT_EQ(get(m1, "/v1/payments/pay_nonsense").status, 404);
+}
+
+TEST_F(MerchantApi, OversizedAndNonHttpInputIsAnsweredAndTheSwitchServesOn) {
+  {
+    tls_connection c(merchant_port_, ca_);
+    c.send(signed_request(m1, {"POST", "/v1/payments", std::string(17 * 1024, ' '), "o-1"}));
+    const auto r = c.read();
+    EXPECT_EQ(r.status, 413) << r.body;
+    EXPECT_EQ(error_code_of(r), "body_too_large");
+  }
+  {
+    tls_connection c(merchant_port_, ca_);
+    c.send("GET /v1/payments HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9 * 1024, 'a') +
+           "\r\n\r\n");
+    const auto r = c.read();
+    EXPECT_EQ(r.status, 431) << r.body;
+    EXPECT_EQ(error_code_of(r), "header_too_large");
+  }
+  {
+    tls_connection c(merchant_port_, ca_);
+    c.send(std::string("\x16\x03\x01 definitely not HTTP\r\n\r\n"));
+    const auto r = c.read();
+    EXPECT_TRUE(r.status == 400 || r.status == 0) << r.status;
+  }
+  {
+    tls_connection c(merchant_port_, ca_);
+    c.send("POST /v1/payments HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"amount\"");
+  }  // a truncated request, then the client goes away
+  EXPECT_EQ(post(m1, "/v1/payments", card_payment(1099, "after"), "o-2").status, 201);
+}
+
+TEST_F(MerchantApi, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
+  tls_connection c(merchant_port_, ca_);
+  std::string nonces[3];
+  std::string bytes;
+  for (int i = 0; i < 3; ++i) {
+    bytes += signed_request(
+        m1, {"POST", "/v1/payments", card_payment(200 + i, "pipe"), "pipe-" + std::to_string(i)},
+        &nonces[i]);
+  }
+  ASSERT_TRUE(c.send(bytes));
+  for (int i = 0; i < 3; ++i) {
+    const auto r = c.read();
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(object_of(r).at("amount").as_int64(), 200 + i);
+    EXPECT_TRUE(answer_signed_by(m1, nonces[i], r));
+  }
+}
+
+TEST_F(MerchantApi, ASlowClientIsDisconnected) {
+  tls_connection c(merchant_port_, ca_);
+  c.send("GET /v1/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // headers never finished
+  EXPECT_TRUE(c.closed_by_server(std::chrono::seconds(8)));
+  EXPECT_EQ(get(m1, "/v1/payments").status, 200);
+}
+
+TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
+  EXPECT_EQ(plain_get(admin_port_, "/healthz").status, 200);
+  EXPECT_EQ(plain_get(admin_port_, "/readyz").status, 200);
+  ASSERT_EQ(post(m1, "/v1/payments", card_payment(1099, "metrics"), "m-1").status, 201);
+  const auto metrics = plain_get(admin_port_, "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(
+      metrics.body.find("sy_http_requests_total{route=\"POST /v1/payments\",status=\"201\"} 1"),
+      std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("sy_channel_signed_on{channel=\"bank\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("sy_store_commit_batch_units_count"), std::string::npos);
+  EXPECT_EQ(plain_get(admin_port_, "/nothing").status, 404);
+}
+
+}  // namespace
+}  // namespace sy::testing
