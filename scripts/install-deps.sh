@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev clang-format
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
-  libssl-dev openssl tzdata liblmdb-dev lmdb-utils libxxhash-dev
+  libssl-dev openssl curl tzdata liblmdb-dev lmdb-utils libxxhash-dev
   libtomlplusplus-dev libcli11-dev libhowardhinnant-date-dev
   libp11-kit-dev softhsm2
   # tests and benchmarks
