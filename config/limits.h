@@ -27,6 +27,9 @@ inline constexpr std::int64_t tls_handshake_timeout_ms = 5'000;
 inline constexpr std::int64_t http_connection_count_max = 65'536;
 inline constexpr std::int64_t http_inflight_count_max = 65'536;
 inline constexpr std::int64_t http_retry_after_s = 1;
+// Connections over connection_count_max still get an answer (the TLS handshake, one request,
+// 503 with Retry-After, close), this many at once; beyond that a flood is closed at accept.
+inline constexpr std::uint64_t http_shedding_connection_count_max = 256;
 // SIGTERM: requests in flight get this long to finish before their connections are closed.
 inline constexpr std::int64_t shutdown_drain_ms = 10'000;
 // Cards (and card-currency pairs) whose recent payments the risk limits remember for their

@@ -124,6 +124,9 @@ struct pending_answer {
   std::optional<http_answer> answer;
 };
 
+// A merchant session over connection_count_max is `shedding`: answered 503 once and closed.
+enum class session_kind : std::uint8_t { merchant, shedding, admin };
+
 }  // namespace
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
@@ -138,16 +141,30 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         admin_acceptor(*workers[0]) {}
 
   template <class Stream>
-  asio::awaitable<void> serve(std::shared_ptr<Stream> stream, bool is_merchant,
+  asio::awaitable<void> serve(std::shared_ptr<Stream> stream, session_kind kind,
                               asio::io_context& io);
   asio::awaitable<void> accept(tcp::acceptor& acceptor, bool is_merchant);
   template <class Stream>
   void add_closer(std::uint64_t id, const std::shared_ptr<Stream>& stream, asio::io_context& io);
-  void end_session(beast::tcp_stream& lowest, std::uint64_t id) {
+  std::atomic<std::uint64_t>& open_of(session_kind kind) {
+    switch (kind) {
+      case session_kind::merchant:
+        return merchant_open;
+      case session_kind::shedding:
+        return shedding_open;
+      case session_kind::admin:
+        return admin_open;
+    }
+    return admin_open;
+  }
+  std::uint64_t sessions_open() const noexcept {
+    return merchant_open.load() + shedding_open.load() + admin_open.load();
+  }
+  void end_session(beast::tcp_stream& lowest, std::uint64_t id, session_kind kind) {
     lowest.close();
     std::lock_guard lock(closers_mutex);
     closers.erase(id);
-    connections_open.fetch_sub(1);
+    open_of(kind).fetch_sub(1);
   }
   asio::io_context& next_worker() {
     return *workers[next.fetch_add(1, std::memory_order_relaxed) % workers.size()];
@@ -176,8 +193,11 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::mutex closers_mutex;
   std::unordered_map<std::uint64_t, std::function<void()>> closers;  // open sessions
 
-  std::atomic<std::uint64_t> connections_open{0};
+  std::atomic<std::uint64_t> merchant_open{0};  // the sessions connection_count_max bounds
+  std::atomic<std::uint64_t> shedding_open{0};
+  std::atomic<std::uint64_t> admin_open{0};
   std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_shed{0};
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> inflight{0};
   std::atomic<std::uint64_t> shed{0};
@@ -246,8 +266,10 @@ static bool has_repeated_header(const http::request<http::string_body>& req) {
 }
 
 template <class Stream>
-asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, bool is_merchant,
+asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, session_kind kind,
                                                asio::io_context& io) {
+  const bool is_merchant = kind != session_kind::admin;
+  const bool shedding = kind == session_kind::shedding;
   auto self = shared_from_this();
   auto& lowest = beast::get_lowest_layer(*stream);
   const auto id = session_ids.fetch_add(1);
@@ -257,7 +279,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, b
     auto [ec] = co_await stream->async_handshake(ssl::stream_base::server, use_tuple);
     if (ec) {
       bump(handshakes_failed);
-      end_session(lowest, id);
+      end_session(lowest, id, kind);
       co_return;
     }
   }
@@ -295,7 +317,10 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, b
     }
     auto& req = parser.get();
     http_answer answer;
-    if (is_merchant && inflight.fetch_add(1) >= inflight_count_max) {
+    if (shedding) {
+      answer = error_answer(protocol::api_errc::overloaded,
+                            "the switch is at its connection limit; retry shortly");
+    } else if (is_merchant && inflight.fetch_add(1) >= inflight_count_max) {
       inflight.fetch_sub(1);
       bump(shed);
       answer = error_answer(protocol::api_errc::overloaded,
@@ -315,7 +340,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, b
     }
     // The body may hold a card number: wipe it before the buffer is reused.
     OPENSSL_cleanse(req.body().data(), req.body().size());
-    const bool keep_alive = req.keep_alive() && !stopping.load();
+    const bool keep_alive = req.keep_alive() && !stopping.load() && !shedding;
     const bool written = co_await write(*stream, std::move(answer), req.version(), keep_alive);
     if (!written || !keep_alive) break;
   }
@@ -324,7 +349,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, b
     lowest.expires_after(tls_shutdown_timeout);
     co_await stream->async_shutdown(use_tuple);
   }
-  end_session(lowest, id);
+  end_session(lowest, id, kind);
 }
 
 asio::awaitable<void> http_server::impl::accept(tcp::acceptor& acceptor, bool is_merchant) {
@@ -339,23 +364,28 @@ asio::awaitable<void> http_server::impl::accept(tcp::acceptor& acceptor, bool is
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    auto kind = is_merchant ? session_kind::merchant : session_kind::admin;
     if (is_merchant) {
       bump(connections_accepted);
-      if (connections_open.load() >= connection_count_max) {
-        bump(connections_refused);
-        error_code ignored;
-        socket.close(ignored);
-        continue;
+      if (merchant_open.load() >= connection_count_max) {
+        if (shedding_open.load() >= limits::http_shedding_connection_count_max) {
+          bump(connections_refused);
+          error_code ignored;
+          socket.close(ignored);
+          continue;
+        }
+        bump(connections_shed);
+        kind = session_kind::shedding;
       }
     }
-    connections_open.fetch_add(1);
+    open_of(kind).fetch_add(1);
     socket.set_option(tcp::no_delay(true), ec);
     if (is_merchant) {
       auto stream = std::make_shared<tls_stream>(beast::tcp_stream(std::move(socket)), tls);
-      asio::co_spawn(io, serve(std::move(stream), true, io), asio::detached);
+      asio::co_spawn(io, serve(std::move(stream), kind, io), asio::detached);
     } else {
       auto stream = std::make_shared<plain_stream>(std::move(socket));
-      asio::co_spawn(io, serve(std::move(stream), false, io), asio::detached);
+      asio::co_spawn(io, serve(std::move(stream), kind, io), asio::detached);
     }
   }
 }
@@ -420,7 +450,7 @@ void http_server::stop(std::chrono::milliseconds deadline) {
     for (auto& [id, close] : i.closers) close();
   }
   const auto closing_until = std::chrono::steady_clock::now() + std::chrono::seconds{2};
-  while (i.connections_open.load() > 0 && std::chrono::steady_clock::now() < closing_until) {
+  while (i.sessions_open() > 0 && std::chrono::steady_clock::now() < closing_until) {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
 }
@@ -430,13 +460,10 @@ http_server_counters http_server::counters() const noexcept {
   const auto r = [](const std::atomic<std::uint64_t>& a) {
     return a.load(std::memory_order_relaxed);
   };
-  return {r(i.connections_open),
-          r(i.connections_accepted),
-          r(i.connections_refused),
-          r(i.inflight),
-          r(i.shed),
-          r(i.handshakes_failed),
-          r(i.protocol_errors),
+  return {i.sessions_open(),      r(i.connections_accepted),
+          r(i.connections_shed),  r(i.connections_refused),
+          r(i.inflight),          r(i.shed),
+          r(i.handshakes_failed), r(i.protocol_errors),
           r(i.timeouts)};
 }
 

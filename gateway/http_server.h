@@ -23,7 +23,8 @@ namespace sy::gateway {
 struct http_server_counters {
   std::uint64_t connections_open = 0;      // gauge, both listeners
   std::uint64_t connections_accepted = 0;  // merchant listener
-  std::uint64_t connections_refused = 0;   // closed at accept: over connection_count_max
+  std::uint64_t connections_shed = 0;      // over connection_count_max: answered 503, closed
+  std::uint64_t connections_refused = 0;   // closed at accept: over the shedding bound too
   std::uint64_t requests_inflight = 0;     // gauge: merchant requests being handled
   std::uint64_t requests_shed = 0;         // answered 503 at once: over inflight_count_max
   std::uint64_t handshakes_failed = 0;     // TLS handshakes that failed or timed out

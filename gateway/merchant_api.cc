@@ -12,6 +12,7 @@
 #include "clearing/store/errc.h"
 #include "config/limits.h"
 #include "gateway/request_auth.h"
+#include "hsm/errc.h"
 #include "hsm/request_signature.h"
 #include "protocol/merchant_resources.h"
 
@@ -46,6 +47,23 @@ endpoint_match match_endpoint(std::string_view path) {
   if (action == "void") return {api_route::void_, id, "POST"};
   if (action == "refunds") return {api_route::refund, id, "POST"};
   return {};
+}
+
+// Whether `method` is one of `allow` ("GET, POST"), exactly.
+bool allows(std::string_view allow, std::string_view method) noexcept {
+  for (;;) {
+    const auto comma = allow.find(", ");
+    if (allow.substr(0, comma) == method) return true;
+    if (comma == std::string_view::npos) return false;
+    allow.remove_prefix(comma + 2);
+  }
+}
+
+// A signature that did not verify under a key the merchant could have meant; any other failure
+// is the switch's own (its HSM) and answers 503, not 401.
+bool is_signature_refusal(const error_code& ec) noexcept {
+  return ec == hsm::errc::verification_failed || ec == hsm::errc::key_missing ||
+         ec == hsm::errc::wrong_key_type;
 }
 
 bool is_printable_ascii(std::string_view s) noexcept {
@@ -145,16 +163,11 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
   c->path = target.substr(0, question);
   c->query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   c->endpoint = match_endpoint(c->path);
-  auto& e = c->endpoint;
   const auto& method = c->request.method;
-  if (e.route == api_route::other) {
+  // Outside /v1 no request is signed, so nothing can be answered signed.
+  if (!c->path.starts_with("/v1/")) {
     return respond_error(ctx_, *c, api_errc::resource_missing,
                          "no such endpoint: " + std::string(c->path));
-  }
-  if (e.route == api_route::list && method == "POST") e.route = api_route::create;
-  if (e.allow.find(method) == std::string_view::npos || method.empty()) {
-    return respond_error(ctx_, *c, api_errc::method_not_allowed,
-                         method + " is not allowed here; use " + std::string(e.allow));
   }
 
   // Authentication: a malformed header, an unknown key and a bad signature answer alike.
@@ -169,6 +182,9 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
                                          c->request.body};
   const auto version = hsm::verify_request_signature(
       c->config->merchants->keys(), credentials->key_id, signed_parts, credentials->signature);
+  if (!version && !is_signature_refusal(version.error())) {
+    return respond_error(ctx_, *c, api_errc::overloaded, "HSM: " + version.error().message());
+  }
   if (!version) {
     return respond_error(ctx_, *c, api_errc::invalid_signature, "the request signature is invalid");
   }
@@ -207,8 +223,21 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
   }
 }
 
+// Endpoint and method are checked once the request is authenticated, so that their 404 and 405
+// are signed like every other answer to a merchant.
 void merchant_api::authenticated(std::shared_ptr<call> c) {
-  const auto id = c->endpoint.payment_id;
+  auto& e = c->endpoint;
+  const auto& method = c->request.method;
+  if (e.route == api_route::other) {
+    return respond_error(ctx_, *c, api_errc::resource_missing,
+                         "no such endpoint: " + std::string(c->path));
+  }
+  if (e.route == api_route::list && method == "POST") e.route = api_route::create;
+  if (!allows(e.allow, method)) {
+    return respond_error(ctx_, *c, api_errc::method_not_allowed,
+                         method + " is not allowed here; use " + std::string(e.allow));
+  }
+  const auto id = e.payment_id;
   if (!id.empty() && !clearing::parse_id(id, clearing::id_kind::payment)) {
     // Not an id the switch could have made (nor one the store could look up): no such payment.
     return respond_error(ctx_, *c, api_errc::resource_missing, "no such payment", "id");
@@ -221,6 +250,10 @@ void merchant_api::authenticated(std::shared_ptr<call> c) {
 void merchant_api::dispatch(std::shared_ptr<call> c) {
   const clearing::book book(ctx_.env);
   if (c->endpoint.route == api_route::retrieve) {
+    if (!c->query.empty()) {
+      return respond_error(ctx_, *c, api_errc::parameter_unknown,
+                           "GET /v1/payments/{id} takes no query parameters");
+    }
     const std::string id(c->endpoint.payment_id);
     auto payment = book.payment(id);
     if (payment && payment->merchant_id == c->merchant->id) {

@@ -1,5 +1,5 @@
-// The merchant API's request handling (specs/merchant-api.md): endpoint and method, signature,
-// timestamp and nonce, rate limit, idempotency key, content type and body, then the read
+// The merchant API's request handling (specs/merchant-api.md): signature, timestamp, rate limit
+// and nonce, then endpoint and method, idempotency key, content type and body, then the read
 // endpoints here and the POSTs through payment_flow; every answer to an authenticated request is
 // signed (Sy-Signature). Asio-free: gateway/http_server.h calls handle().
 #pragma once

@@ -91,9 +91,12 @@ bool risk_guard::within_velocity(const config::risk_limits& limits, const risk_r
   const auto amount_cap = cap_in(limits.velocity_amount_max, request.amount.currency);
   const bool count_capped = limits.velocity_count_max > 0;
   if (!count_capped && !amount_cap) return true;
+  // Velocity limits are each merchant's own, so are the windows counting against them.
   const std::string_view token = request.card->token;
-  const std::string count_key = "n" + std::string(token);
-  std::string amount_key = "a" + std::string(token);
+  std::string count_key = "n" + std::string(request.merchant_id);
+  count_key += '\0';
+  count_key += token;
+  std::string amount_key = "a" + count_key.substr(1);
   amount_key += '\0';
   amount_key += request.amount.currency.code();
   const std::int64_t window_ms = limits.velocity_window_s * 1000;

@@ -87,7 +87,8 @@ class risk_guard {
   };
   struct card_shard {
     std::mutex mutex;
-    std::unordered_map<std::string, window> windows;  // "n" token, or "a" token '\0' currency
+    // "n" merchant '\0' token, or "a" merchant '\0' token '\0' currency
+    std::unordered_map<std::string, window> windows;
     std::list<std::string> by_age;                    // least recently used first
   };
   static constexpr std::size_t shard_count = 16;

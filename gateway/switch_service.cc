@@ -298,7 +298,8 @@ void add_collectors(gateway_metrics& m, const config::config& c, const routing::
   m.add_collector("sy_http_refused_total", "Connections and requests the server refused, by why",
                   metrics::kind::counter, {"reason"}, [&server](metrics::sample_sink& out) {
                     const auto sc = server.counters();
-                    out.add(static_cast<double>(sc.connections_refused), {"connection_limit"});
+                    out.add(static_cast<double>(sc.connections_shed), {"connection_limit"});
+                    out.add(static_cast<double>(sc.connections_refused), {"connection_flood"});
                     out.add(static_cast<double>(sc.requests_shed), {"inflight_limit"});
                     out.add(static_cast<double>(sc.handshakes_failed), {"tls_handshake"});
                     out.add(static_cast<double>(sc.protocol_errors), {"not_http"});

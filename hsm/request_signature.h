@@ -23,7 +23,8 @@ struct signed_request {
 // Checks `signature` (base64, padded) against every live version of `key_name`, newest first, in
 // constant time per comparison; returns the version that matched, which must sign the response.
 // Errors: key_missing, wrong_key_type, verification_failed (no version matches, or a malformed
-// signature), device errors. The gateway answers all of them with `invalid_signature`.
+// signature), device errors. The gateway answers the first three with `invalid_signature` and a
+// device error with 503 (the switch's trouble, not the merchant's).
 result<std::uint32_t> verify_request_signature(backend& hsm, std::string_view key_name,
                                                const signed_request& request,
                                                std::string_view signature);

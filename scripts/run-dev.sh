@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the switch on its embedded default beside the simulated bank (ISO 8583 on
 # 127.0.0.1:8583) and the simulated wallet provider (127.0.0.1:8600), from the repository root.
-# Ctrl-C stops all three. The data (store, keys, development secrets and certificate, simulator
-# logs) lives under ./data.
+# Ctrl-C (or a SIGTERM to this script) stops all three. The data (store, keys, development
+# secrets and certificate, simulator logs) lives under ./data.
 set -euo pipefail
 
 bin=${SWITCHYARD:-build/release/gateway/switchyard}
@@ -18,12 +18,23 @@ if [[ ! -s $secret_file ]]; then
 fi
 export SY_DEV_WALLET_SIM_SIGNING=${SY_DEV_WALLET_SIM_SIGNING:-$(head -n1 "$secret_file")}
 
+switch="" bank="" wallet=""
+# The switch stops first (it signs off from the bank), then the simulators.
+stop_all() {
+  [[ -n $switch ]] && kill -TERM "$switch" 2>/dev/null && wait "$switch" 2>/dev/null
+  kill -TERM $bank $wallet 2>/dev/null
+  wait 2>/dev/null
+  return 0
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 "$bin" sim bank --listen 127.0.0.1:8583 >data/sim-bank.log 2>&1 &
 bank=$!
 "$bin" sim wallet --listen 127.0.0.1:8600 --secret env:SY_DEV_WALLET_SIM_SIGNING \
   >data/sim-wallet.log 2>&1 &
 wallet=$!
-trap 'kill "$bank" "$wallet" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 
 cat <<'TEXT'
 switchyard: simulated bank on 127.0.0.1:8583 (log data/sim-bank.log), simulated wallet on
@@ -34,4 +45,8 @@ switchyard: once it says "running", send a first payment from another terminal:
     scripts/pay.sh 1051 CNY     # an amount ending in 51: the simulated bank declines it
 
 TEXT
-"$bin" run
+# In the background so that a SIGTERM to this script reaches the trap at once; Ctrl-C reaches
+# all three processes of the terminal's foreground group.
+"$bin" run &
+switch=$!
+wait "$switch"

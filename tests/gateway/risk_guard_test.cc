@@ -111,6 +111,20 @@ TEST(RiskGuard, CountsEveryAttemptOfACardInTheSlidingWindow) {
   EXPECT_TRUE(guard.admit(limits, card_payment(1, "v1.aa", 61s)));
 }
 
+TEST(RiskGuard, CountsACardsVelocityPerMerchant) {
+  risk_guard guard;
+  config::risk_limits limits;
+  limits.velocity_count_max = 1;
+  limits.velocity_amount_max = {{"CNY", 100}};
+  limits.velocity_window_s = 60;
+  EXPECT_TRUE(guard.admit(limits, card_payment(100)));
+  EXPECT_EQ(guard.admit(limits, card_payment(1)).error(), decline::velocity_limit_exceeded);
+  // The same card at another merchant has that merchant's limits to itself.
+  auto elsewhere = card_payment(100);
+  elsewhere.merchant_id = "m2";
+  EXPECT_TRUE(guard.admit(limits, elsewhere));
+}
+
 TEST(RiskGuard, CapsACardsAmountInTheWindowPerCurrency) {
   risk_guard guard;
   config::risk_limits limits;

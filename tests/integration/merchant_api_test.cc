@@ -7,6 +7,8 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -300,12 +302,28 @@ TEST_F(MerchantApi, AnswersBadRequestsWithSpecificErrors) {
   const auto media =
       call(m1, {"POST", "/v1/payments", card_payment(1, "x"), "h-6", 0, "", "text/plain"});
   EXPECT_EQ(media.status, 415);
+  // Outside /v1 nothing is signed; under it, 404 and 405 come after authentication, signed.
   const auto nowhere = call(m1, {"GET", "/v2/nothing", "", std::nullopt}, false);
   EXPECT_EQ(nowhere.status, 404);
-  const auto method = call(m1, {"DELETE", "/v1/payments", "", std::nullopt}, false);
+  EXPECT_EQ(nowhere.headers.count("sy-signature"), 0u);
+  EXPECT_EQ(error_code_of(get(m1, "/v1/refunds")), "resource_missing");
+  EXPECT_EQ(call(m2, {"GET", "/v1/refunds", "", std::nullopt}, false).status, 404);
+  const auto method = call(m1, {"DELETE", "/v1/payments", "", std::nullopt});
   EXPECT_EQ(method.status, 405);
   EXPECT_EQ(method.headers.at("allow"), "GET, POST");
+  // A method is allowed only when it is one of Allow's, not a part of one.
+  for (const char* almost : {"GE", "POS", "T", "OST"}) {
+    EXPECT_EQ(call(m1, {almost, "/v1/payments", "", std::nullopt}).status, 405) << almost;
+  }
+  const auto unsigned_key =
+      call({"key_nobody", std::string(40, 'z')}, {"GET", "/v1/nothing", "", std::nullopt}, false);
+  EXPECT_EQ(error_code_of(unsigned_key), "invalid_signature");
   EXPECT_EQ(get(m1, "/v1/payments/pay_nonsense").status, 404);
+  const auto created = post(m1, "/v1/payments", card_payment(1099, "order-q"), "h-7");
+  const std::string id(object_of(created).at("id").as_string());
+  const auto queried = get(m1, "/v1/payments/" + id + "?expand=card");
+  EXPECT_EQ(queried.status, 400);
+  EXPECT_EQ(error_code_of(queried), "parameter_unknown");
 }
 
 TEST_F(MerchantApi, OversizedAndNonHttpInputIsAnsweredAndTheSwitchServesOn) {
@@ -375,6 +393,51 @@ TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
   EXPECT_NE(metrics.body.find("sy_channel_signed_on{channel=\"bank\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("sy_store_commit_batch_units_count"), std::string::npos);
   EXPECT_EQ(plain_get(admin_port_, "/nothing").status, 404);
+}
+
+// Over its connection bound the switch still answers: a new connection's first request gets 503
+// `overloaded` with Retry-After and the connection closes; a freed slot serves again.
+TEST_F(MerchantApi, OverItsConnectionLimitANewConnectionIsAnswered503AndClosed) {
+  EXPECT_EQ(switch_->stop(SIGTERM).exit_code, 0);
+  std::string config;
+  {
+    std::ifstream in(config_path());
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string section = "[listeners.merchant_api]\n";
+  config.insert(config.find(section) + section.size(), "connection_count_max = 2\n");
+  std::ofstream(config_path()) << config;
+  switch_ = start_switch();
+  ASSERT_NE(merchant_port_, 0);
+
+  auto first = std::make_unique<tls_connection>(merchant_port_, ca_);
+  tls_connection second(merchant_port_, ca_);
+  for (tls_connection* c : {first.get(), &second}) {
+    ASSERT_TRUE(c->send(signed_request(m1, {"GET", "/v1/payments", "", {}})));
+    EXPECT_EQ(c->read().status, 200);
+  }
+  tls_connection third(merchant_port_, ca_);
+  ASSERT_TRUE(third.connected());
+  ASSERT_TRUE(third.send(signed_request(m1, {"GET", "/v1/payments", "", {}})));
+  const auto shed = third.read();
+  EXPECT_EQ(shed.status, 503) << shed.body;
+  EXPECT_EQ(error_code_of(shed), "overloaded");
+  EXPECT_EQ(shed.headers.at("retry-after"), "1");
+  EXPECT_TRUE(third.closed_by_server(std::chrono::seconds(5)));
+
+  first.reset();  // frees a slot
+  http_reply served;
+  for (int i = 0; i < 100 && served.status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    tls_connection again(merchant_port_, ca_);
+    if (again.send(signed_request(m1, {"GET", "/v1/payments", "", {}}))) served = again.read();
+  }
+  EXPECT_EQ(served.status, 200) << served.body;
+  const auto metrics = plain_get(admin_port_, "/metrics").body;
+  const std::string shed_line = "sy_http_refused_total{reason=\"connection_limit\"} ";
+  const auto at = metrics.find(shed_line);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(metrics[at + shed_line.size()], '0') << "the shed connection is not counted";
 }
 
 // SIGKILL under load, 20 times. After each restart: every payment answered 2xx reads back with
