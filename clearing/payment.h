@@ -33,6 +33,11 @@ std::optional<event_result> event_result_from_string(std::string_view name) noex
 
 using event_time = std::chrono::sys_time<std::chrono::milliseconds>;
 
+// The system clock at event_time's resolution: the instant events and requests are stamped with.
+inline event_time now_ms() noexcept {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 // What the caller stamps an event with, so the transitions stay pure: a fresh "ev_" id
 // (id_generator), the instant the event completed and the business date in force then
 // (business_calendar::date_of).

@@ -17,12 +17,9 @@ namespace sy::gateway {
 namespace {
 
 namespace store = clearing::store;
+using clearing::now_ms;
 namespace layout = clearing::layout;
 using protocol::api_errc;
-
-clearing::event_time now_ms() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
 
 hsm::bytes_view bytes_of(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};

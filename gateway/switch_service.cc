@@ -30,6 +30,7 @@
 #include "gateway/rate_limiter.h"
 #include "gateway/risk_guard.h"
 #include "gateway/switch_context.h"
+#include "gateway/wallet_recovery.h"
 #include "routing/health_board.h"
 #include "routing/http/http_channel.h"
 #include "routing/io/bank_link.h"
@@ -39,10 +40,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace store = clearing::store;
-
-clearing::event_time now_ms() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
+using clearing::now_ms;
 
 exit_code store_failure(const config::config& c, std::string_view doing, const error_code& ec) {
   std::fprintf(stderr, "error: store at %s: %.*s: %s\n", c.storage.path.c_str(),
@@ -87,8 +85,10 @@ exit_code recover_unanswered(const config::config& c, store::environment& env, s
   std::printf("  recovery      %zu request(s) sent without a final state, queued for reversal\n",
               reversed);
   if (reversed < open->size()) {
-    std::printf("  recovery      %zu request(s) to wallet or unconfigured channels left as sent\n",
-                open->size() - reversed);
+    std::printf(
+        "  recovery      %zu request(s) to wallet or unconfigured channels left as sent (a "
+        "wallet's provider is asked for their state once the switch runs)\n",
+        open->size() - reversed);
   }
   return exit_code::ok;
 }
@@ -250,7 +250,18 @@ exit_code restore_daily_volume(const config::config& c, const store::environment
 // The scrape-time families: channels, links, the store writer and the HTTP server.
 void add_collectors(gateway_metrics& m, const config::config& c, const routing::health_board& h,
                     const std::vector<std::unique_ptr<routing::io::bank_link>>& links,
-                    const store::writer& w, const http_server& server) {
+                    const store::writer& w, const http_server& server,
+                    const wallet_recovery& recovery) {
+  m.add_collector("sy_wallet_status_queries_total",
+                  "Status queries for wallet requests left without a result",
+                  metrics::kind::counter, {}, [&recovery](metrics::sample_sink& out) {
+                    out.add(static_cast<double>(recovery.counters().queries));
+                  });
+  m.add_collector("sy_wallet_recovered_total",
+                  "Wallet requests ended by a status query (answered, or unknown to the provider)",
+                  metrics::kind::counter, {}, [&recovery](metrics::sample_sink& out) {
+                    out.add(static_cast<double>(recovery.counters().completed));
+                  });
   m.add_collector("sy_channel_signed_on", "1 while the channel carries traffic",
                   metrics::kind::gauge, {"channel"}, [&c, &h](metrics::sample_sink& out) {
                     for (std::size_t i = 0; i < h.size(); ++i) {
@@ -438,6 +449,7 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
   switch_context ctx{**env,  writer,   hsm,  ids,   *calendar, stamp,
                      health, channels, risk, rates, metrics,   {}};
   ctx.live.store(std::move(*compiled));
+  wallet_recovery recovery(cfg, ctx);
   merchant_api api(ctx);
   admin_api admin(health, [&metrics] { return metrics.render(); });
   auto server = http_server::create(
@@ -456,10 +468,11 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
                  cfg.tls.certificate_path.c_str(), cfg.tls.key_path.c_str(),
                  cfg.listen.admin.address.c_str(), cfg.listen.admin.port,
                  server.error().message().c_str());
+    recovery.stop();
     stop_links(links);
     return exit_code::listen_failed;
   }
-  add_collectors(metrics, cfg, health, links, writer, **server);
+  add_collectors(metrics, cfg, health, links, writer, **server, recovery);
   (*server)->start();
   std::printf("switchyard: merchant API listening on %s:%u\n",
               cfg.listen.merchant_api.address.c_str(), (*server)->merchant_port());
@@ -476,6 +489,7 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
   signals.wait([&ctx, &load] { reload(ctx, load); });
   // Graceful stop: answers in flight first, then the channels, then the book.
   (*server)->stop(std::chrono::milliseconds{limits::shutdown_drain_ms});
+  recovery.stop();
   stop_links(links);
   for (auto& wallet : wallets) wallet->stop();
   for (const auto& link : links) print_link_totals(*link);

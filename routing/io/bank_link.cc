@@ -30,6 +30,7 @@ namespace {
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 namespace store = clearing::store;
+using clearing::now_ms;
 using tcp = asio::ip::tcp;
 using link::link_clock;
 
@@ -74,10 +75,6 @@ std::size_t slot_of(const std::array<std::string_view, N>& names, std::string_vi
 protocol::iso8583::framing framing_of(config::framing f) noexcept {
   return f == config::framing::ascii4 ? protocol::iso8583::framing::ascii4
                                       : protocol::iso8583::framing::binary2;
-}
-
-clearing::event_time now_ms() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
 // DE 12/13 of the messages the link makes itself (reversals): the link keeps no acceptor time
