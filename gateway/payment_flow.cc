@@ -199,6 +199,22 @@ void payment_flow::capture(merchant_call call, std::string payment_id,
   change(std::move(call), std::move(payment_id), std::move(body));
 }
 
+// The calling merchant's payment `payment_id`; nullopt once `call` is answered: 404 for no such
+// payment (or another merchant's: the same answer), 503 when the store cannot say.
+static std::optional<clearing::payment_record> merchant_payment(switch_context& ctx,
+                                                                merchant_call& call,
+                                                                const std::string& payment_id) {
+  const clearing::book book(ctx.env);
+  auto payment = book.payment(payment_id);
+  if (payment && payment->merchant_id == call.merchant->id) return std::move(*payment);
+  if (!payment && payment.error() != store::errc::not_found) {
+    call.reply(unavailable("store: " + payment.error().message()));
+  } else {
+    call.reply(error_reply(api_errc::resource_missing, "no such payment: " + payment_id));
+  }
+  return std::nullopt;
+}
+
 void payment_flow::void_(merchant_call call, std::string payment_id) {
   change(std::move(call), std::move(payment_id), std::nullopt);
 }
@@ -206,14 +222,8 @@ void payment_flow::void_(merchant_call call, std::string payment_id) {
 // A capture (`capture` set) or a void of an authorized payment.
 void payment_flow::change(merchant_call call, std::string payment_id,
                           std::optional<protocol::capture_request> capture) {
-  const clearing::book book(ctx_.env);
-  auto payment = book.payment(payment_id);
-  if (!payment || payment->merchant_id != call.merchant->id) {
-    if (!payment && payment.error() != store::errc::not_found) {
-      return call.reply(unavailable("store: " + payment.error().message()));
-    }
-    return call.reply(error_reply(api_errc::resource_missing, "no such payment: " + payment_id));
-  }
+  auto payment = merchant_payment(ctx_, call, payment_id);
+  if (!payment) return;
   call.request.object_id = payment_id;
   auto changed =
       capture ? clearing::begin_capture(*payment, *capture) : clearing::begin_void(*payment);
@@ -228,14 +238,8 @@ void payment_flow::change(merchant_call call, std::string payment_id,
 
 void payment_flow::refund(merchant_call call, std::string payment_id,
                           protocol::refund_request body) {
-  const clearing::book book(ctx_.env);
-  auto payment = book.payment(payment_id);
-  if (!payment || payment->merchant_id != call.merchant->id) {
-    if (!payment && payment.error() != store::errc::not_found) {
-      return call.reply(unavailable("store: " + payment.error().message()));
-    }
-    return call.reply(error_reply(api_errc::resource_missing, "no such payment: " + payment_id));
-  }
+  auto payment = merchant_payment(ctx_, call, payment_id);
+  if (!payment) return;
   const auto now = now_ms();
   auto refund_id = ctx_.ids.next_text(clearing::id_kind::refund, now);
   if (!refund_id) return call.reply(unavailable("no refund id could be made"));
