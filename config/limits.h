@@ -249,9 +249,9 @@ inline constexpr std::size_t provider_object_member_count_max = 32;
 // out to be closed; the provider's idempotency by request id makes the repeat safe.
 inline constexpr std::uint32_t http_channel_attempt_count_max = 2;
 // Wallet requests whose result is still to come (gateway/wallet_recovery.h) are queried this
-// often. A request is first queried once its channel's request_timeout_ms has passed since it
-// was sent (so a live request is never queried while the live path still waits for it), and then
-// on every sweep until it ends; a sweep queries at most this many requests.
+// often. A request is first queried once its channel's request_timeout_ms and one interval have
+// passed since it was sent (so a request the live path still waits for, or is committing, is never
+// queried), then on every sweep until it ends; a sweep queries at most this many requests.
 inline constexpr std::int64_t wallet_status_query_interval_ms = 5'000;
 inline constexpr std::size_t wallet_status_query_count_max = 256;
 

@@ -30,11 +30,16 @@ struct wallet_recovery::shared {
 
 namespace {
 
-// A JSON warn line naming the request by its ids, never card or account data.
-void warn(std::string_view event, const layout::channel_request& r, std::string_view detail) {
+// A JSON warn line naming the request (when there is one) by its ids, never card or account data.
+void warn(std::string_view event, std::string_view detail,
+          const layout::channel_request* r = nullptr) {
   std::string line = R"({"level":"warn","component":"wallet_recovery","event":")";
-  line.append(event).append(R"(","channel":")").append(r.channel);
-  line.append(R"(","payment_id":")").append(r.payment_id).append(R"(","detail":")");
+  line.append(event);
+  if (r != nullptr) {
+    line.append(R"(","channel":")").append(r->channel);
+    line.append(R"(","payment_id":")").append(r->payment_id);
+  }
+  line.append(R"(","detail":")");
   for (const char c : detail) line += (c == '"' || c == '\\' || c < 0x20) ? '_' : c;
   line += "\"}";
   std::fprintf(stderr, "%s\n", line.c_str());
@@ -46,29 +51,29 @@ void end_request(const std::shared_ptr<wallet_recovery::shared>& s,
   const auto done = [s] { s->outstanding.fetch_sub(1); };
   const auto stamp = s->ctx.stamp(clearing::now_ms());
   if (!stamp) {
-    warn("not_ended", open.request, "no event id could be made");
+    warn("not_ended", "no event id could be made", &open.request);
     return done();
   }
   const clearing::book book(s->ctx.env);
   auto step = clearing::complete(book, open, outcome, *stamp);
   if (!step) {
-    warn("not_ended", open.request, step.error().message());
+    warn("not_ended", step.error().message(), &open.request);
     return done();
   }
   auto submitted =
       s->ctx.writer.submit(clearing::finished(*step), store::inline_executor(),
                            [s, request = open.request, done](const store::commit_outcome& o) {
-                             // record_changed: the request ended meanwhile (a second sweep's
-                             // answer): nothing to do.
+                             // A refused precondition (the request ended otherwise meanwhile)
+                             // or a failed commit: the next sweep reads what is stored.
                              if (o.error) {
-                               warn("not_ended", request, o.error.message());
+                               warn("not_ended", o.error.message(), &request);
                              } else {
                                s->completed.fetch_add(1);
                              }
                              done();
                            });
   if (!submitted) {
-    warn("not_ended", open.request, submitted.error().message());
+    warn("not_ended", submitted.error().message(), &open.request);
     done();
   }
 }
@@ -127,12 +132,7 @@ void wallet_recovery::sweep() {
   auto awaiting = book.awaiting_completion();
   auto sent = book.unanswered();  // a crash between "sent" and the final commit
   if (!awaiting || !sent) {
-    std::fprintf(
-        stderr,
-        R"({"level":"warn","component":"wallet_recovery","event":"not_listed","detail":"%s"})"
-        "\n",
-        (!awaiting ? awaiting.error() : sent.error()).message().c_str());
-    return;
+    return warn("not_listed", (!awaiting ? awaiting.error() : sent.error()).message());
   }
   awaiting->insert(awaiting->end(), std::make_move_iterator(sent->begin()),
                    std::make_move_iterator(sent->end()));
@@ -143,10 +143,11 @@ void wallet_recovery::sweep() {
     const auto& r = open.request;
     const auto index = channel_index(cfg_, r.channel);
     if (index == std::string::npos || ctx_.channels.wallets[index] == nullptr) continue;
-    // The live path waits this long for its answer: until then the request is not ours.
-    if (now - r.sent_at < std::chrono::milliseconds{cfg_.channels[index].request_timeout_ms}) {
-      continue;
-    }
+    // The live path waits request_timeout_ms for its answer, then commits what it got: until
+    // then, and one interval more for that commit, the request is not ours.
+    const std::chrono::milliseconds live_path_owns{cfg_.channels[index].request_timeout_ms +
+                                                   limits::wallet_status_query_interval_ms};
+    if (now - r.sent_at < live_path_owns) continue;
     const bool refund = r.kind == layout::request_kind::refund;
     if (!refund && r.kind != layout::request_kind::payment) continue;  // wallets take no others
     if (refund && !r.refund_id) continue;

@@ -85,9 +85,9 @@ TEST_F(WalletRecovery, APendingWalletPaymentIsEndedByAStatusQuery) {
   EXPECT_EQ(status_of(created), "pending");
   const std::string id(boost::json::parse(created.body).at("id").as_string());
 
-  // The first sweep after the request timeout asks the provider (every 5 s).
+  // A sweep (every 5 s) once the request timeout and one interval have passed asks the provider.
   std::string status = "pending";
-  for (int i = 0; i < 150 && status == "pending"; ++i) {
+  for (int i = 0; i < 250 && status == "pending"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     status = status_of(call({"GET", "/v1/payments/" + id, "", {}}));
   }
