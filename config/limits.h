@@ -122,6 +122,8 @@ inline constexpr std::size_t config_merchant_count_max = 10000;
 inline constexpr std::size_t config_channel_count_max = 64;
 inline constexpr std::size_t config_route_count_max = 1024;
 inline constexpr std::size_t config_list_size_max = 1024;  // BINs, tokens, currencies of a rule
+// A SHA-256 fingerprint written as 32 hex pairs joined by ':'.
+inline constexpr std::size_t certificate_fingerprint_text_size_max = 95;
 inline constexpr std::size_t config_endpoint_count_max = 16;
 // Key rotation needs two active keys at once (specs/merchant-api.md); a third is a mistake.
 inline constexpr std::size_t api_key_active_count_max = 2;

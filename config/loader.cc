@@ -797,6 +797,17 @@ class loader {
       m.mcc = *v;
     }
     read_api_keys(r, m);
+    for (auto& e : strings(r, "client_certificate_sha256", false, limits::config_list_size_max,
+                           limits::certificate_fingerprint_text_size_max)) {
+      if (auto fingerprint = detail::sha256_fingerprint(e.value)) {
+        m.client_certificate_sha256.push_back(std::move(*fingerprint));
+      } else {
+        out_.error(*e.node, e.path,
+                   quote(e.value) +
+                       " is not a SHA-256 fingerprint (64 hex digits, optionally in pairs "
+                       "separated by ':')");
+      }
+    }
     with_table(r, "rate_limit", false, [&](table_reader& t) {
       if (auto v = t.integer("requests_per_s", false, 1, limits::rate_limit_rps_max)) {
         m.rate.requests_per_s = *v;

@@ -4,8 +4,10 @@
 #include "gateway/http_server.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -78,11 +80,33 @@ error_code configure_tls(ssl::context& tls, const config::tls_settings& settings
       native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   tls.use_certificate_chain_file(settings.certificate_path, ec);
   if (!ec) tls.use_private_key_file(settings.key_path, ssl::context::pem, ec);
-  if (!ec && !settings.client_ca_path.empty()) {
+  if (ec) return ec;
+  if (!settings.client_ca_path.empty()) {
     tls.load_verify_file(settings.client_ca_path, ec);
     if (!ec) tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+    return ec;
   }
+  // No CA: a client may still present a certificate, which the merchants that pin theirs
+  // (client_certificate_sha256) check by fingerprint; the handshake proves the client holds its
+  // key, so the chain needs no verifying here.
+  tls.set_verify_mode(ssl::verify_peer, ec);
+  if (!ec) tls.set_verify_callback([](bool, ssl::verify_context&) { return true; }, ec);
   return ec;
+}
+
+// The SHA-256 of the connection's client certificate in lower-case hex; empty without one.
+std::string client_certificate_sha256(SSL* ssl) {
+  const X509* peer = SSL_get0_peer_certificate(ssl);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (peer == nullptr || X509_digest(peer, EVP_sha256(), digest, &size) != 1) return {};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
 }
 
 std::string error_body(protocol::api_errc code, std::string message) {
@@ -169,7 +193,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   asio::io_context& next_worker() {
     return *workers[next.fetch_add(1, std::memory_order_relaxed) % workers.size()];
   }
-  http_request to_request(const http::request<http::string_body>& req);
+  http_request to_request(const http::request<http::string_body>& req,
+                          const std::string& client_certificate);
   template <class Stream>
   asio::awaitable<bool> write(Stream& stream, http_answer answer, unsigned version,
                               bool keep_alive);
@@ -218,8 +243,10 @@ void http_server::impl::add_closer(std::uint64_t id, const std::shared_ptr<Strea
   });
 }
 
-http_request http_server::impl::to_request(const http::request<http::string_body>& req) {
+http_request http_server::impl::to_request(const http::request<http::string_body>& req,
+                                           const std::string& client_certificate) {
   http_request r;
+  r.client_certificate_sha256 = client_certificate;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
   const auto header = [&req](http::field f) -> std::optional<std::string> {
@@ -274,6 +301,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
   auto& lowest = beast::get_lowest_layer(*stream);
   const auto id = session_ids.fetch_add(1);
   add_closer(id, stream, io);
+  std::string client_certificate;
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     lowest.expires_after(std::chrono::milliseconds{limits::tls_handshake_timeout_ms});
     auto [ec] = co_await stream->async_handshake(ssl::stream_base::server, use_tuple);
@@ -282,6 +310,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
       end_session(lowest, id, kind);
       co_return;
     }
+    client_certificate = client_certificate_sha256(stream->native_handle());
   }
   beast::flat_buffer buffer;
   for (;;) {
@@ -327,7 +356,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
                             "the switch is at its in-flight request limit; retry shortly");
     } else {
       auto pending = std::make_shared<pending_answer>(io);
-      (is_merchant ? merchant : admin)(to_request(req), executor_of(io),
+      (is_merchant ? merchant : admin)(to_request(req, client_certificate), executor_of(io),
                                        [pending, &io](http_answer a) {
                                          asio::post(io, [pending, a = std::move(a)]() mutable {
                                            pending->answer = std::move(a);

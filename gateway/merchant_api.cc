@@ -192,6 +192,15 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
   c->key_id = std::string(credentials->key_id);
   c->key_version = *version;
   c->nonce = std::string(credentials->nonce);
+  if (const auto& pinned = merchant->client_certificate_sha256;
+      !pinned.empty() && std::find(pinned.begin(), pinned.end(),
+                                   c->request.client_certificate_sha256) == pinned.end()) {
+    return respond_error(ctx_, *c, api_errc::client_certificate_invalid,
+                         c->request.client_certificate_sha256.empty()
+                             ? "this merchant's requests need a TLS client certificate"
+                             : "this connection's TLS client certificate is not one of the "
+                               "merchant's");
+  }
   const auto now = now_s();
   if (std::abs(now.time_since_epoch().count() - credentials->timestamp_s) >
       limits::signature_timestamp_skew_s) {

@@ -17,7 +17,7 @@ struct code_entry {
 constexpr auto invalid = error_type::invalid_request_error;
 
 // Indexed by api_errc.
-constexpr std::array<code_entry, 32> codes{{
+constexpr std::array<code_entry, 33> codes{{
     {"json_invalid", invalid, 400},
     {"parameter_duplicate", invalid, 400},
     {"parameter_unknown", invalid, 400},
@@ -39,6 +39,7 @@ constexpr std::array<code_entry, 32> codes{{
     {"invalid_signature", error_type::authentication_error, 401},
     {"timestamp_out_of_window", error_type::authentication_error, 401},
     {"nonce_reused", error_type::authentication_error, 401},
+    {"client_certificate_invalid", error_type::authentication_error, 401},
     {"http_invalid", invalid, 400},
     {"resource_missing", invalid, 404},
     {"method_not_allowed", invalid, 405},

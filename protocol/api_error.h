@@ -43,6 +43,7 @@ enum class api_errc : std::uint8_t {
   invalid_signature,
   timestamp_out_of_window,
   nonce_reused,
+  client_certificate_invalid,  // the merchant pins client certificates; this connection's is none
   // 400, answered by the HTTP server: a request line or header block that is not valid HTTP/1.1
   http_invalid,
   // 404, 405, 409, 413, 415, 431 invalid_request_error

@@ -80,6 +80,28 @@ bool is_id(std::string_view text) noexcept {
                      [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
 }
 
+std::optional<std::string> sha256_fingerprint(std::string_view text) {
+  constexpr std::size_t digits = 64;
+  const bool paired = text.size() == digits + digits / 2 - 1;
+  if (!paired && text.size() != digits) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (paired && i % 3 == 2) {
+      if (c != ':') return std::nullopt;
+      continue;
+    }
+    if (c >= '0' && c <= '9') {
+      out += c;
+    } else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+      out += static_cast<char>(c | 0x20);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
 bool is_digits(std::string_view text) noexcept {
   return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
 }

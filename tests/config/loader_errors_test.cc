@@ -209,6 +209,10 @@ const error_case cases[] = {
     {"CardNumberAsToken",
      shop_merchant + "[merchants.risk]\nblocked_card_tokens = [\"5555555555554444\"]\n",
      "\"555555******4444\" is not a card token (printable, never a card number)"},
+    {"ClientCertificateNotAFingerprint",
+     "[[merchants]]\nid = \"m1\"\nname = \"Shop\"\nmcc = \"5999\"\n"
+     "client_certificate_sha256 = [\"abc\"]\n",
+     "merchants[0].client_certificate_sha256[0]: \"abc\" is not a SHA-256 fingerprint"},
     {"HttpChannelNeedsBaseUrl", "[[channels]]\nid = \"w\"\nkind = \"http\"\nsigning_key = \"k\"\n",
      "channels[0].base_url: is required but missing"},
     {"NameNotPrintable", "[[merchants]]\nid = \"m\"\nmcc = \"5999\"\nname = \"a\\tb\"\n",

@@ -92,6 +92,20 @@ TEST(ConfigSyntax, ParsesBinRanges) {
   EXPECT_FALSE(parse_bin_range(""));
 }
 
+TEST(ConfigSyntax, ParsesSha256FingerprintsPlainOrInColonPairs) {
+  const std::string hex(64, 'a');
+  EXPECT_EQ(sha256_fingerprint(std::string(64, 'A')), hex);
+  std::string pairs;
+  for (int i = 0; i < 32; ++i) pairs += (i == 0 ? "" : ":") + std::string("Ab");
+  std::string expected;
+  for (int i = 0; i < 32; ++i) expected += "ab";
+  EXPECT_EQ(sha256_fingerprint(pairs), expected);
+  EXPECT_FALSE(sha256_fingerprint(std::string(63, 'a')));
+  EXPECT_FALSE(sha256_fingerprint(std::string(63, 'a') + "g"));
+  EXPECT_FALSE(sha256_fingerprint(std::string(pairs).replace(2, 1, "-")));
+  EXPECT_FALSE(sha256_fingerprint(""));
+}
+
 TEST(ConfigSyntax, ChecksBaseUrls) {
   EXPECT_TRUE(is_base_url("https://wallet.example/v1"));
   EXPECT_TRUE(is_base_url("http://127.0.0.1:8600/v1"));

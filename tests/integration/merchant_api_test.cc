@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -17,6 +19,7 @@
 
 #include "tests/integration/merchant_client.h"
 #include "tests/integration/switch_fixture.h"
+#include "tests/routing/tls_test_support.h"
 
 namespace sy::testing {
 namespace {
@@ -28,6 +31,7 @@ const merchant_key m1_second{"key_m1_b", std::string(40, 'b')};  // rotation: tw
 const merchant_key m2{"key_m2", std::string(40, 'c')};
 const merchant_key frozen{"key_frozen", std::string(40, 'd')};
 const merchant_key limited{"key_limited", std::string(40, 'e')};
+const merchant_key pinned{"key_pinned", std::string(40, 'f')};  // needs its client certificate
 constexpr const char* pan = "4111111111111111";
 
 std::string card_payment(std::int64_t amount, const std::string& reference, bool capture = true,
@@ -54,6 +58,9 @@ class MerchantApi : public SwitchWithBank {
     const std::string plain_bank = "[latency]\ndistribution = \"fixed\"\nfixed_us = 2000\n";
     bank_ = start_bank("127.0.0.1:0", &plain_bank);
     write_config("");
+    client_dir_ = dir_ / "client";
+    std::filesystem::create_directories(client_dir_);
+    routing::test::make_certificate(client_dir_, "merchant-client");
     std::ofstream(config_path(), std::ios::app)
         << merchant("m1", {m1, m1_second},
                     "[merchants.rate_limit]\nrequests_per_s = 100000\nburst = 100000\n")
@@ -63,6 +70,10 @@ class MerchantApi : public SwitchWithBank {
                     "[merchants.rate_limit]\nrequests_per_s = 1\nburst = 2\n"
                     "[merchants.risk]\ntransaction_amount_max = { CNY = 100000 }\n"
                     "blocked_bins = [\"400000-400099\"]\n")
+        << merchant("m_pinned", {pinned}, "",
+                    "client_certificate_sha256 = [\"" +
+                        colon_pairs(certificate_sha256((client_dir_ / "cert.pem").string())) +
+                        "\"]\n")
         << "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
     make_keys();
     switch_ = start_switch();
@@ -83,9 +94,11 @@ class MerchantApi : public SwitchWithBank {
     SwitchWithBank::TearDown();
   }
 
+  // `keys_before` go in the merchant's own table, `extra` (sub-tables) after its API keys.
   static std::string merchant(const std::string& id, std::vector<merchant_key> keys,
-                              const std::string& extra) {
-    std::string out = "[[merchants]]\nid = \"" + id + "\"\nname = \"" + id + "\"\nmcc = \"5812\"\n";
+                              const std::string& extra, const std::string& keys_before = {}) {
+    std::string out =
+        "[[merchants]]\nid = \"" + id + "\"\nname = \"" + id + "\"\nmcc = \"5812\"\n" + keys_before;
     for (const auto& k : keys) {
       const std::string variable = "SY_TEST_SECRET_" + k.id;
       ::setenv(variable.c_str(), k.secret.c_str(), 1);
@@ -117,9 +130,21 @@ class MerchantApi : public SwitchWithBank {
     return call(key, {"GET", path, "", std::nullopt});
   }
 
+  // "AB:CD:...": the fingerprint as `openssl x509 -fingerprint -sha256` prints it.
+  static std::string colon_pairs(const std::string& hex) {
+    std::string out;
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      if (i > 0) out += ':';
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
+    }
+    return out;
+  }
+
   std::unique_ptr<background_process> bank_;
   std::unique_ptr<background_process> switch_;
   std::string ca_;
+  std::filesystem::path client_dir_;  // the pinned merchant's client certificate
 };
 
 TEST_F(MerchantApi, ASaleIsCapturedSignedAndShowsOnlyTheCardSummary) {
@@ -393,6 +418,32 @@ TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
   EXPECT_NE(metrics.body.find("sy_channel_signed_on{channel=\"bank\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("sy_store_commit_batch_units_count"), std::string::npos);
   EXPECT_EQ(plain_get(admin_port_, "/nothing").status, 404);
+}
+
+// A merchant that pins its client certificates is served only over a connection presenting one;
+// others are unaffected by the certificate a client may present.
+TEST_F(MerchantApi, APinnedMerchantNeedsItsClientCertificate) {
+  const signed_parts list{"GET", "/v1/payments", "", {}};
+  const auto ask = [&](const merchant_key& key, const std::filesystem::path& cert_dir) {
+    const auto certificate = cert_dir.empty() ? "" : (cert_dir / "cert.pem").string();
+    const auto private_key = cert_dir.empty() ? "" : (cert_dir / "key.pem").string();
+    tls_connection c(merchant_port_, ca_, certificate, private_key);
+    EXPECT_TRUE(c.connected());
+    std::string nonce;
+    c.send(signed_request(key, list, &nonce));
+    auto reply = c.read();
+    EXPECT_TRUE(answer_signed_by(key, nonce, reply)) << reply.body;
+    return reply;
+  };
+  const auto without = ask(pinned, {});
+  EXPECT_EQ(without.status, 401);
+  EXPECT_EQ(error_code_of(without), "client_certificate_invalid");
+  const auto other = ask(pinned, dir_);  // a valid certificate, but not the pinned one
+  EXPECT_EQ(other.status, 401);
+  EXPECT_EQ(error_code_of(other), "client_certificate_invalid");
+  EXPECT_EQ(ask(pinned, client_dir_).status, 200);
+  EXPECT_EQ(ask(m1, client_dir_).status, 200);
+  EXPECT_EQ(ask(m1, {}).status, 200);
 }
 
 // Over its connection bound the switch still answers: a new connection's first request gets 503

@@ -6,7 +6,9 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 
 namespace sy::testing {
@@ -35,7 +38,8 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-tls_connection::tls_connection(std::uint16_t port, const std::string& ca_path) {
+tls_connection::tls_connection(std::uint16_t port, const std::string& ca_path,
+                               const std::string& certificate_path, const std::string& key_path) {
   // A server that closes (or is killed) under a write is an answer to read, not a reason for the
   // test process to die of SIGPIPE.
   static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
@@ -52,6 +56,10 @@ tls_connection::tls_connection(std::uint16_t port, const std::string& ca_path) {
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   SSL_CTX_load_verify_locations(ctx_, ca_path.c_str(), nullptr);
   SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+  if (!certificate_path.empty()) {
+    SSL_CTX_use_certificate_chain_file(ctx_, certificate_path.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx_, key_path.c_str(), SSL_FILETYPE_PEM);
+  }
   SSL* ssl = SSL_new(ctx_);
   SSL_set_fd(ssl, fd_);
   SSL_set1_host(ssl, "127.0.0.1");
@@ -179,6 +187,24 @@ bool answer_signed_by(const merchant_key& key, const std::string& nonce, const h
   const std::string ts = h.substr(ts_start + 11, h.find('"', ts_start + 11) - ts_start - 11);
   const std::string sig = h.substr(sig_start + 11, h.find('"', sig_start + 11) - sig_start - 11);
   return sig == hmac_base64(key.secret, ts + "\n" + nonce + "\n" + reply.body + "\n");
+}
+
+std::string certificate_sha256(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) return {};
+  X509* cert = PEM_read_X509(file, nullptr, nullptr, nullptr);
+  std::fclose(file);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  const bool made = cert != nullptr && X509_digest(cert, EVP_sha256(), digest, &size) == 1;
+  X509_free(cert);
+  std::string out;
+  for (unsigned int i = 0; made && i < size; ++i) {
+    char pair[3];
+    std::snprintf(pair, sizeof pair, "%02x", digest[i]);
+    out += pair;
+  }
+  return out;
 }
 
 http_reply plain_get(std::uint16_t port, const std::string& path) {

@@ -19,10 +19,12 @@ struct http_reply {
   std::string body;
 };
 
-// One TLS connection to 127.0.0.1:`port`, verifying the server against `ca_path`.
+// One TLS connection to 127.0.0.1:`port`, verifying the server against `ca_path`, presenting the
+// client certificate `certificate_path` (PEM, key in `key_path`) when one is named.
 class tls_connection {
  public:
-  tls_connection(std::uint16_t port, const std::string& ca_path);
+  tls_connection(std::uint16_t port, const std::string& ca_path,
+                 const std::string& certificate_path = {}, const std::string& key_path = {});
   ~tls_connection();
   tls_connection(const tls_connection&) = delete;
   tls_connection& operator=(const tls_connection&) = delete;
@@ -81,6 +83,9 @@ std::string signed_request(const merchant_key& key, const signed_parts& parts,
 
 // Whether `reply` carries a Sy-Signature over (its timestamp, `nonce`, its body) under `key`.
 bool answer_signed_by(const merchant_key& key, const std::string& nonce, const http_reply& reply);
+
+// The SHA-256 fingerprint of the PEM certificate at `path`, lower-case hex.
+std::string certificate_sha256(const std::string& path);
 
 // GET `path` over plain HTTP on 127.0.0.1:`port` (the admin listener), one request per connection.
 http_reply plain_get(std::uint16_t port, const std::string& path);
