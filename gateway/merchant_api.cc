@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <string_view>
 
 #include "clearing/book.h"
 #include "clearing/ids.h"
 #include "clearing/store/errc.h"
 #include "config/limits.h"
+#include "gateway/api_route.h"
 #include "gateway/request_auth.h"
 #include "hsm/errc.h"
 #include "hsm/request_signature.h"
@@ -120,11 +122,30 @@ struct merchant_api::call {
 
 namespace {
 
+// The request's line in the log (docs/operations.md, "Logs"): ids, endpoint, status and time. No
+// body, query or header value of the request goes in, so neither does card data; the method is
+// cut short, and the HTTP parser admits only token characters in it.
+void log_answer(const merchant_api::call& c, unsigned status, bool replayed,
+                std::chrono::steady_clock::duration took) {
+  const std::string_view merchant = c.merchant != nullptr ? c.merchant->id : std::string_view{};
+  const std::string_view route = api_route_labels[static_cast<std::size_t>(c.endpoint.route)];
+  std::fprintf(stderr,
+               R"({"level":"info","component":"merchant_api","request_id":"%s","merchant":"%.*s",)"
+               R"("key_id":"%s","method":"%.16s","route":"%.*s","status":%u,"replayed":%s,)"
+               R"("ms":%.3f})"
+               "\n",
+               c.request.request_id.c_str(), static_cast<int>(merchant.size()), merchant.data(),
+               c.key_id.c_str(), c.request.method.c_str(), static_cast<int>(route.size()),
+               route.data(), status, replayed ? "true" : "false",
+               std::chrono::duration<double, std::milli>(took).count());
+}
+
 // Sends `reply` with the API's headers, signed when the request's key is known, and records it.
 void respond(switch_context& ctx, merchant_api::call& c, flow_reply reply) {
   http_answer a;
   a.status = reply.status;
   a.body = std::move(reply.body);
+  a.headers.emplace_back("Request-Id", c.request.request_id);
   if (reply.replayed) a.headers.emplace_back("Idempotent-Replayed", "true");
   if (reply.retry_after) {
     a.headers.emplace_back("Retry-After", std::to_string(limits::http_retry_after_s));
@@ -140,8 +161,9 @@ void respond(switch_context& ctx, merchant_api::call& c, flow_reply reply) {
       ctx.metrics.unsigned_answer();
     }
   }
-  ctx.metrics.request_done(c.endpoint.route, a.status,
-                           std::chrono::steady_clock::now() - c.started);
+  const auto took = std::chrono::steady_clock::now() - c.started;
+  ctx.metrics.request_done(c.endpoint.route, a.status, took);
+  log_answer(c, a.status, reply.replayed, took);
   c.answer(std::move(a));
 }
 

@@ -171,6 +171,19 @@ TEST_F(MerchantApi, ASaleIsCapturedSignedAndShowsOnlyTheCardSummary) {
   const auto foreign = get(m2, "/v1/payments/" + id);
   EXPECT_EQ(foreign.status, 404);
   EXPECT_EQ(error_code_of(foreign), "resource_missing");
+
+  // Each answer names its request, and the log has that request's line, without the card.
+  const std::string request_id = created.headers.at("request-id");
+  EXPECT_TRUE(request_id.starts_with("req_") && request_id.size() == 20) << request_id;
+  EXPECT_NE(request_id, read.headers.at("request-id"));
+  const auto stopped = switch_->stop(SIGTERM);
+  switch_.reset();
+  EXPECT_NE(stopped.err.find(R"("request_id":")" + request_id +
+                             R"(","merchant":"m1","key_id":"key_m1","method":"POST",)"
+                             R"("route":"POST /v1/payments","status":201,"replayed":false,)"),
+            std::string::npos)
+      << stopped.err;
+  EXPECT_EQ(stopped.err.find(pan), std::string::npos);
 }
 
 TEST_F(MerchantApi, AnIssuerDeclineIsStill201WithItsDeclineCode) {
