@@ -120,7 +120,7 @@ struct merchant {
   rate_limit rate;
   risk_limits risk;
   fee_schedule fees;
-  // SHA-256 fingerprints (64 lower-case hex digits) of the TLS client certificates the merchant's
+  // SHA-256 fingerprints (64 upper-case hex digits) of the TLS client certificates the merchant's
   // requests must come with; empty: any connection (or none of these checks).
   std::vector<std::string> client_certificate_sha256;
 };

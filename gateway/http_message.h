@@ -21,7 +21,7 @@ struct http_request {
   std::optional<std::string> content_type;
   std::string body;
   std::string request_id;  // "req_<16 hex>": the server's id of this request, for logs
-  // SHA-256 of the TLS client certificate the connection presented, lower-case hex; empty: none.
+  // SHA-256 of the TLS client certificate the connection presented, upper-case hex; empty: none.
   std::string client_certificate_sha256;
 };
 

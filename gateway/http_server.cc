@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "config/limits.h"
+#include "hsm/primitives.h"
 #include "protocol/api_error.h"
 #include "routing/sim/listener.h"
 
@@ -94,19 +95,13 @@ error_code configure_tls(ssl::context& tls, const config::tls_settings& settings
   return ec;
 }
 
-// The SHA-256 of the connection's client certificate in lower-case hex; empty without one.
+// The SHA-256 of the connection's client certificate in upper-case hex; empty without one.
 std::string client_certificate_sha256(SSL* ssl) {
   const X509* peer = SSL_get0_peer_certificate(ssl);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (peer == nullptr || X509_digest(peer, EVP_sha256(), digest, &size) != 1) return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
+  return hsm::to_hex({digest, size});
 }
 
 std::string error_body(protocol::api_errc code, std::string message) {

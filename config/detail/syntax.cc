@@ -94,7 +94,7 @@ std::optional<std::string> sha256_fingerprint(std::string_view text) {
     if (c >= '0' && c <= '9') {
       out += c;
     } else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
-      out += static_cast<char>(c | 0x20);
+      out += static_cast<char>(c & ~0x20);
     } else {
       return std::nullopt;
     }

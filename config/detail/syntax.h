@@ -35,7 +35,7 @@ std::optional<bin_range> parse_bin_range(std::string_view text);
 // `http://` or `https://`, a host, optional port and path, no spaces.
 bool is_base_url(std::string_view text) noexcept;
 // A SHA-256 certificate fingerprint as tools print it: 64 hex digits, either case, optionally in
-// pairs separated by ':' (`openssl x509 -fingerprint -sha256`); lower-case hex without colons.
+// pairs separated by ':' (`openssl x509 -fingerprint -sha256`); upper-case hex without colons.
 std::optional<std::string> sha256_fingerprint(std::string_view text);
 
 }  // namespace sy::config::detail

@@ -93,12 +93,12 @@ TEST(ConfigSyntax, ParsesBinRanges) {
 }
 
 TEST(ConfigSyntax, ParsesSha256FingerprintsPlainOrInColonPairs) {
-  const std::string hex(64, 'a');
-  EXPECT_EQ(sha256_fingerprint(std::string(64, 'A')), hex);
+  const std::string hex(64, 'A');
+  EXPECT_EQ(sha256_fingerprint(std::string(64, 'a')), hex);
   std::string pairs;
   for (int i = 0; i < 32; ++i) pairs += (i == 0 ? "" : ":") + std::string("Ab");
   std::string expected;
-  for (int i = 0; i < 32; ++i) expected += "ab";
+  for (int i = 0; i < 32; ++i) expected += "AB";
   EXPECT_EQ(sha256_fingerprint(pairs), expected);
   EXPECT_FALSE(sha256_fingerprint(std::string(63, 'a')));
   EXPECT_FALSE(sha256_fingerprint(std::string(63, 'a') + "g"));
