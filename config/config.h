@@ -132,6 +132,7 @@ enum class iso8583_spec : std::uint8_t { iso87, iso93 };
 struct endpoint {
   std::string host;
   std::uint16_t port = 0;
+  friend bool operator==(const endpoint&, const endpoint&) = default;
 };
 
 struct channel_tls {
@@ -140,6 +141,7 @@ struct channel_tls {
   std::string certificate_path;  // client certificate for mutual TLS; empty: none
   std::string key_path;
   std::string server_name;  // SNI and name check; empty: the endpoint's host
+  friend bool operator==(const channel_tls&, const channel_tls&) = default;
 };
 
 // The bank's settlement file columns in file order; a "-" column is skipped.
@@ -175,6 +177,7 @@ struct channel {
   std::string base_url;
   std::string signing_key;  // HSM key name
   std::vector<std::string> settlement_columns = default_settlement_columns();
+  friend bool operator==(const channel&, const channel&) = default;
 };
 
 enum class payment_method : std::uint8_t { card, wallet };

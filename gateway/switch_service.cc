@@ -329,8 +329,10 @@ bool same_channels(const config::config& a, const config::config& b) {
   return true;
 }
 
-// SIGHUP: the new configuration replaces routes, merchants (keys, rate and risk limits) for the
-// requests that start after it; an invalid one is refused and the running one stays.
+// SIGHUP: the new configuration replaces routes, merchants (keys, client certificates, rate and
+// risk limits, fees) for the requests that start after it; an invalid one is refused and the
+// running one stays. Channels keep their start-up settings (a changed one is warned of), and a
+// new or removed channel refuses the reload.
 void reload(switch_context& ctx, const config_loader& load) {
   const auto next = load();
   const auto running = ctx.current();
@@ -356,6 +358,15 @@ void reload(switch_context& ctx, const config_loader& load) {
     return;
   }
   ctx.live.store(std::move(*compiled), std::memory_order_release);
+  // The links and wallet clients keep the settings they started with: say so, not nothing.
+  for (std::size_t i = 0; i < next->channels.size(); ++i) {
+    if (next->channels[i] == running->config->channels[i]) continue;
+    std::fprintf(stderr,
+                 "{\"level\":\"warn\",\"component\":\"config\",\"event\":"
+                 "\"reload_partial\",\"channel\":\"%s\",\"reason\":\"the channel's settings "
+                 "changed; they take effect at the next restart\"}\n",
+                 next->channels[i].id.c_str());
+  }
   std::printf("switchyard: configuration reloaded from %s\n", next->source_name.c_str());
   std::fflush(stdout);
 }

@@ -89,6 +89,10 @@ std::string background_process::read_until(std::string_view text,
   }
 }
 
+void background_process::send_signal(int signal) {
+  ::kill(pid_, signal);
+}
+
 process_result background_process::stop(int signal) {
   process_result result;
   if (pid_ <= 0) return result;

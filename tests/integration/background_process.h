@@ -32,6 +32,9 @@ class background_process {
   std::string read_until(std::string_view text,
                          std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+  // Sends `signal` and returns at once (SIGHUP, say).
+  void send_signal(int signal);
+
   // Sends `signal` and waits for the child to exit; the rest of stdout (after the lines already
   // read) and all of stderr come back with the exit status.
   process_result stop(int signal);

@@ -29,6 +29,7 @@ namespace json = boost::json;
 const merchant_key m1{"key_m1", std::string(40, 'a')};
 const merchant_key m1_second{"key_m1_b", std::string(40, 'b')};  // rotation: two active keys
 const merchant_key m2{"key_m2", std::string(40, 'c')};
+const merchant_key m2_added{"key_m2_added", std::string(40, 'g')};  // configured by a reload
 const merchant_key frozen{"key_frozen", std::string(40, 'd')};
 const merchant_key limited{"key_limited", std::string(40, 'e')};
 const merchant_key pinned{"key_pinned", std::string(40, 'f')};  // needs its client certificate
@@ -76,6 +77,8 @@ class MerchantApi : public SwitchWithBank {
                         "\"]\n")
         << "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
     make_keys();
+    // The environment a reload reads its secrets from is the one the switch started with.
+    ::setenv(("SY_TEST_SECRET_" + m2_added.id).c_str(), m2_added.secret.c_str(), 1);
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);
     ca_ = (dir_ / "cert.pem").string();
@@ -431,6 +434,52 @@ TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
   EXPECT_NE(metrics.body.find("sy_channel_signed_on{channel=\"bank\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("sy_store_commit_batch_units_count"), std::string::npos);
   EXPECT_EQ(plain_get(admin_port_, "/nothing").status, 404);
+}
+
+// SIGHUP: a key added is usable at once on a connection opened before the reload, a channel's
+// changed settings are warned of (they wait for a restart), and an invalid configuration is
+// refused with its errors while the running one serves on.
+TEST_F(MerchantApi, ReloadsOnSighupWithoutDroppingConnectionsAndKeepsItOnErrors) {
+  const signed_parts list{"GET", "/v1/payments", "", {}};
+  tls_connection kept(merchant_port_, ca_);
+  ASSERT_TRUE(kept.send(signed_request(m2, list)));
+  ASSERT_EQ(kept.read().status, 200);
+  EXPECT_EQ(call(m2_added, list, false).status, 401);
+
+  std::string config;
+  {
+    std::ifstream in(config_path());
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string m2_key = "id = \"key_m2\"\nsecret = \"env:SY_TEST_SECRET_key_m2\"\n";
+  ASSERT_NE(config.find(m2_key), std::string::npos);
+  config.insert(config.find(m2_key) + m2_key.size(),
+                "[[merchants.api_keys]]\nid = \"key_m2_added\"\n"
+                "secret = \"env:SY_TEST_SECRET_key_m2_added\"\n");
+  const std::string timeout = "request_timeout_ms = 500\n";
+  ASSERT_NE(config.find(timeout), std::string::npos);
+  config.replace(config.find(timeout), timeout.size(), "request_timeout_ms = 700\n");
+  std::ofstream(config_path()) << config;
+  switch_->send_signal(SIGHUP);
+  const auto said = switch_->read_until("configuration reloaded");
+  ASSERT_NE(said.find("switchyard: configuration reloaded"), std::string::npos) << said;
+  ASSERT_TRUE(kept.send(signed_request(m2_added, list)));
+  EXPECT_EQ(kept.read().status, 200) << "the new key, on the connection opened before";
+
+  std::ofstream(config_path()) << "[listeners.merchant_api]\nport = \"not a port\"\n";
+  switch_->send_signal(SIGHUP);
+  for (int i = 0; i < 20; ++i) {  // the refusal says nothing on stdout: give it time
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    ASSERT_TRUE(kept.send(signed_request(m2_added, list)));
+    ASSERT_EQ(kept.read().status, 200) << "the running configuration stays";
+  }
+  const auto stopped = switch_->stop(SIGTERM);
+  switch_.reset();
+  EXPECT_EQ(stopped.exit_code, 0);
+  EXPECT_NE(stopped.err.find(R"("event":"reload_partial","channel":"bank")"), std::string::npos)
+      << stopped.err;
+  EXPECT_NE(stopped.err.find("listeners.merchant_api.port"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find(R"("event":"reload_refused")"), std::string::npos) << stopped.err;
 }
 
 // A merchant that pins its client certificates is served only over a connection presenting one;
