@@ -13,7 +13,8 @@ inline constexpr std::size_t http_body_size_max = 16 * 1024;
 inline constexpr std::size_t http_header_size_max = 8 * 1024;
 inline constexpr std::size_t idempotency_key_size_max = 255;
 // A header block or a body that has not arrived within this of the read starting is a slow (or
-// slowloris) client: the connection is closed. Generous for a 24 KiB request on a bad mobile link.
+// slowloris) client: it is answered 408 and the connection is closed. Generous for a 24 KiB request
+// on a bad mobile link.
 inline constexpr std::int64_t http_read_timeout_ms = 5'000;
 // A keep-alive connection with no request for this long is closed; merchants reconnect cheaply.
 inline constexpr std::int64_t http_idle_timeout_ms = 60'000;

@@ -320,11 +320,30 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
     http::request_parser<http::string_body> parser;
     parser.header_limit(limits::http_header_size_max);
     parser.body_limit(limits::http_body_size_max);
-    // One deadline for the whole request, however slowly its bytes arrive (no slowloris).
-    lowest.expires_after(std::chrono::milliseconds{limits::http_read_timeout_ms});
+    // One deadline for the whole request, however slowly its bytes arrive (no slowloris). The
+    // stream's own timer would close the socket; this one only cancels the read, so that the
+    // client is still told (408) before the connection closes.
+    lowest.expires_never();
+    const auto late = std::make_shared<bool>(false);
+    asio::steady_timer deadline(io, std::chrono::milliseconds{limits::http_read_timeout_ms});
+    deadline.async_wait([late, stream](const error_code& e) {
+      if (e) return;
+      *late = true;
+      error_code ignored;
+      beast::get_lowest_layer(*stream).socket().cancel(ignored);
+    });
     auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_tuple);
-    if (ec == beast::error::timeout) bump(timeouts);
-    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
+    deadline.cancel();
+    if (ec && *late) {
+      bump(timeouts);
+      co_await write(*stream,
+                     error_answer(protocol::api_errc::request_timeout,
+                                  "the request did not arrive within " +
+                                      std::to_string(limits::http_read_timeout_ms) + " ms"),
+                     11, false);
+      break;
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
         ec == ssl::error::stream_truncated || ec == http::error::partial_message ||
         (ec && ec.category() == asio::error::get_ssl_category())) {

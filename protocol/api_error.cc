@@ -17,7 +17,7 @@ struct code_entry {
 constexpr auto invalid = error_type::invalid_request_error;
 
 // Indexed by api_errc.
-constexpr std::array<code_entry, 33> codes{{
+constexpr std::array<code_entry, 34> codes{{
     {"json_invalid", invalid, 400},
     {"parameter_duplicate", invalid, 400},
     {"parameter_unknown", invalid, 400},
@@ -47,6 +47,7 @@ constexpr std::array<code_entry, 33> codes{{
     {"body_too_large", invalid, 413},
     {"unsupported_media_type", invalid, 415},
     {"header_too_large", invalid, 431},
+    {"request_timeout", invalid, 408},
     {"idempotency_request_in_progress", error_type::idempotency_error, 409},
     {"idempotency_key_reused", error_type::idempotency_error, 422},
     {"rate_limited", error_type::rate_limit_error, 429},

@@ -46,13 +46,14 @@ enum class api_errc : std::uint8_t {
   client_certificate_invalid,  // the merchant pins client certificates; this connection's is none
   // 400, answered by the HTTP server: a request line or header block that is not valid HTTP/1.1
   http_invalid,
-  // 404, 405, 409, 413, 415, 431 invalid_request_error
+  // 404, 405, 408, 409, 413, 415, 431 invalid_request_error
   resource_missing,
   method_not_allowed,
   invalid_state,
   body_too_large,
   unsupported_media_type,
   header_too_large,  // 431: the header block is over limits::http_header_size_max
+  request_timeout,   // 408: the request did not arrive within limits::http_read_timeout_ms
   // 409 / 422 idempotency_error
   idempotency_request_in_progress,
   idempotency_key_reused,

@@ -414,10 +414,13 @@ TEST_F(MerchantApi, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
   }
 }
 
-TEST_F(MerchantApi, ASlowClientIsDisconnected) {
+TEST_F(MerchantApi, ASlowClientIsAnswered408AndDisconnected) {
   tls_connection c(merchant_port_, ca_);
   c.send("GET /v1/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // headers never finished
-  EXPECT_TRUE(c.closed_by_server(std::chrono::seconds(8)));
+  const auto late = c.read(std::chrono::seconds(8));
+  EXPECT_EQ(late.status, 408) << late.body;
+  EXPECT_EQ(error_code_of(late), "request_timeout");
+  EXPECT_TRUE(c.closed_by_server(std::chrono::seconds(2)));
   EXPECT_EQ(get(m1, "/v1/payments").status, 200);
 }
 
