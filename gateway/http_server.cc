@@ -143,6 +143,14 @@ struct pending_answer {
   std::optional<http_answer> answer;
 };
 
+// The session's request read, as its deadline's handler sees it (on the session's thread). A
+// handler outliving its read finds another request number, or no read in progress.
+struct read_state {
+  std::uint64_t request = 0;
+  bool in_progress = false;
+  bool late = false;
+};
+
 // A merchant session over connection_count_max is `shedding`: answered 503 once and closed.
 enum class session_kind : std::uint8_t { merchant, shedding, admin };
 
@@ -308,6 +316,11 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
     client_certificate = client_certificate_sha256(stream->native_handle());
   }
   beast::flat_buffer buffer;
+  // The request deadline: one timer and one state for the whole session. The stream's own timer
+  // would close the socket; this one only cancels the read, so that the client is still told
+  // (408) before the connection closes.
+  asio::steady_timer deadline(io);
+  const auto reading = std::make_shared<read_state>();
   for (;;) {
     if (stopping.load()) break;
     if (buffer.size() == 0) {
@@ -320,21 +333,23 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
     http::request_parser<http::string_body> parser;
     parser.header_limit(limits::http_header_size_max);
     parser.body_limit(limits::http_body_size_max);
-    // One deadline for the whole request, however slowly its bytes arrive (no slowloris). The
-    // stream's own timer would close the socket; this one only cancels the read, so that the
-    // client is still told (408) before the connection closes.
+    // One deadline for the whole request, however slowly its bytes arrive (no slowloris).
     lowest.expires_never();
-    const auto late = std::make_shared<bool>(false);
-    asio::steady_timer deadline(io, std::chrono::milliseconds{limits::http_read_timeout_ms});
-    deadline.async_wait([late, stream](const error_code& e) {
-      if (e) return;
-      *late = true;
+    const auto request = ++reading->request;
+    reading->late = false;
+    deadline.expires_after(std::chrono::milliseconds{limits::http_read_timeout_ms});
+    deadline.async_wait([reading, request, stream](const error_code& e) {
+      // A wait cancelled, or one that fired as its read completed: the read is not late.
+      if (e || reading->request != request || !reading->in_progress) return;
+      reading->late = true;
       error_code ignored;
       beast::get_lowest_layer(*stream).socket().cancel(ignored);
     });
+    reading->in_progress = true;
     auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_tuple);
+    reading->in_progress = false;
     deadline.cancel();
-    if (ec && *late) {
+    if (ec && reading->late) {
       bump(timeouts);
       co_await write(*stream,
                      error_answer(protocol::api_errc::request_timeout,
