@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "clearing/business_date.h"
 #include "clearing/store/errc.h"
 #include "config/assert.h"
 #include "config/limits.h"
@@ -299,10 +300,62 @@ store::unit_of_work remember_nonce(std::string_view key_id, std::string_view non
   return u;
 }
 
-store::unit_of_work record_batch(const layout::batch_record& batch,
-                                 const std::optional<layout::batch_record>& before) {
-  return put_new_or_over(table::batches, layout::batch_key(batch.channel, batch.business_date),
-                         kind::batch, batch, before);
+namespace {
+
+// Appends `op` to the last unit of `units`, starting a new one when it is full.
+void pack(std::vector<store::unit_of_work>& units, store::operation op) {
+  if (units.empty() || units.back().ops.size() == limits::store_unit_op_count_max) {
+    units.emplace_back();
+  }
+  units.back().ops.push_back(std::move(op));
+}
+
+}  // namespace
+
+std::vector<store::unit_of_work> batch_parts(std::chrono::year_month_day date, std::uint64_t run,
+                                             std::span<const layout::batch_file> files,
+                                             std::span<const std::string> member_chunks,
+                                             std::uint32_t first_chunk) {
+  std::vector<store::unit_of_work> units;
+  for (const auto& f : files) {
+    pack(units,
+         store::operation::put(
+             table::batches, layout::batch_file_key(date, run, layout::to_string(f.kind), f.party),
+             kind_byte(kind::batch_file), layout::encode(f)));
+  }
+  for (std::size_t i = 0; i < member_chunks.size(); ++i) {
+    pack(units, store::operation::put(table::batches,
+                                      layout::batch_members_key(
+                                          date, run, first_chunk + static_cast<std::uint32_t>(i)),
+                                      kind_byte(kind::batch_members), member_chunks[i]));
+  }
+  return units;
+}
+
+store::unit_of_work seal_batch(const layout::batch_record& seal,
+                               std::span<const finalized_batch> finalized) {
+  SY_VERIFY(finalized.size() < limits::store_unit_op_count_max);
+  store::unit_of_work u;
+  put_new(u, table::batches, layout::batch_key(seal.business_date), kind::batch,
+          layout::encode(seal));
+  for (const auto& f : finalized) {
+    put_over(u, table::batches, layout::batch_key(f.after.business_date), kind::batch, f.after,
+             f.before);
+  }
+  return u;
+}
+
+std::vector<store::unit_of_work> erase_batch_records(std::span<const std::string> keys) {
+  std::vector<store::unit_of_work> units;
+  for (const auto& k : keys) pack(units, store::operation::erase(table::batches, k));
+  return units;
+}
+
+store::unit_of_work record_discrepancy(std::string_view channel, std::chrono::year_month_day date,
+                                       std::uint32_t number, const layout::discrepancy_record& d,
+                                       const std::optional<layout::discrepancy_record>& before) {
+  return put_new_or_over(table::discrepancies, layout::discrepancy_key(channel, date, number),
+                         kind::discrepancy, d, before);
 }
 
 store::unit_of_work reserve_sequence(std::string_view channel, const layout::sequence_record& next,
@@ -389,6 +442,118 @@ result<std::vector<layout::journal_entry>> book::journal(std::chrono::year_month
                            return true;
                          });
   if (!visited) return visited.error();
+  return out;
+}
+
+result<layout::journal_entry> book::journal_entry(std::chrono::year_month_day date,
+                                                  std::string_view event_id) const {
+  return read_as(env_, table::journal, layout::journal_key(date, event_id), kind::journal_entry,
+                 decoder<layout::journal_entry>{layout::decode_journal_entry});
+}
+
+result<std::optional<layout::batch_record>> book::batch(std::chrono::year_month_day date) const {
+  auto b = read_as(env_, table::batches, layout::batch_key(date), kind::batch,
+                   decoder<layout::batch_record>{layout::decode_batch});
+  if (!b && b.error() == store::errc::not_found) return std::optional<layout::batch_record>{};
+  if (!b) return b.error();
+  return std::optional<layout::batch_record>{std::move(*b)};
+}
+
+result<std::vector<layout::batch_record>> book::batches(std::chrono::year_month_day from,
+                                                        std::chrono::year_month_day to) const {
+  std::vector<layout::batch_record> out;
+  const std::string first = layout::batch_key(from);
+  const std::string last = layout::batch_key(to);
+  // Seal keys sort by date ("s", 0x00, YYYY-MM-DD); there is one per cleared date.
+  auto walked = scan_all(env_, table::batches, std::string_view("s\0", 2), kind::batch,
+                         decoder<layout::batch_record>{layout::decode_batch},
+                         [&](std::string_view key, layout::batch_record b) {
+                           if (key >= first && key <= last) out.push_back(std::move(b));
+                         });
+  if (!walked) return walked.error();
+  return out;
+}
+
+result<std::vector<layout::batch_file>> book::batch_files(std::chrono::year_month_day date,
+                                                          std::uint64_t run) const {
+  std::vector<layout::batch_file> out;
+  auto walked =
+      scan_all(env_, table::batches, layout::batch_files_of(date, run), kind::batch_file,
+               decoder<layout::batch_file>{layout::decode_batch_file},
+               [&](std::string_view, layout::batch_file f) { out.push_back(std::move(f)); });
+  if (!walked) return walked.error();
+  return out;
+}
+
+result<std::vector<layout::batch_member>> book::batch_members(std::chrono::year_month_day date,
+                                                              std::uint64_t run,
+                                                              std::uint32_t chunk) const {
+  return read_as(env_, table::batches, layout::batch_members_key(date, run, chunk),
+                 kind::batch_members,
+                 decoder<std::vector<layout::batch_member>>{layout::decode_batch_members});
+}
+
+result<std::vector<std::string>> book::batch_keys(std::string_view prefix) const {
+  std::vector<std::string> out;
+  std::string after;
+  for (;;) {
+    auto visited = env_.scan(table::batches, {prefix, after, limits::store_scan_page_count},
+                             [&](std::string_view key, const store::record_view&) {
+                               out.emplace_back(key);
+                               after.assign(key);
+                               return true;
+                             });
+    if (!visited) return visited.error();
+    if (*visited < limits::store_scan_page_count) return out;
+  }
+}
+
+namespace {
+
+// The number at the end of a discrepancy key (its last four bytes, big-endian).
+std::uint32_t discrepancy_number(std::string_view key) noexcept {
+  std::uint32_t n = 0;
+  for (std::size_t i = key.size() - 4; i < key.size(); ++i) {
+    n = (n << 8) | static_cast<unsigned char>(key[i]);
+  }
+  return n;
+}
+
+}  // namespace
+
+result<std::vector<book::numbered_discrepancy>> book::discrepancies(
+    std::string_view channel, std::chrono::year_month_day date) const {
+  std::vector<numbered_discrepancy> out;
+  auto walked =
+      scan_all(env_, table::discrepancies, layout::discrepancies_of(channel, date),
+               kind::discrepancy, decoder<layout::discrepancy_record>{layout::decode_discrepancy},
+               [&](std::string_view key, layout::discrepancy_record d) {
+                 out.push_back({discrepancy_number(key), std::move(d)});
+               });
+  if (!walked) return walked.error();
+  return out;
+}
+
+result<std::vector<book::filed_discrepancy>> book::all_discrepancies() const {
+  std::vector<filed_discrepancy> out;
+  error_code bad;
+  auto walked = scan_all(env_, table::discrepancies, {}, kind::discrepancy,
+                         decoder<layout::discrepancy_record>{layout::decode_discrepancy},
+                         [&](std::string_view key, layout::discrepancy_record d) {
+                           // channel, 0x00, YYYY-MM-DD, 0x00, number (4 bytes)
+                           const auto first = key.find('\0');
+                           const auto date = first == std::string_view::npos
+                                                 ? std::nullopt
+                                                 : parse_business_date(key.substr(first + 1, 10));
+                           if (!date || key.size() != first + 1 + 10 + 1 + 4) {
+                             bad = store::errc::corrupt_record;
+                             return;
+                           }
+                           out.push_back({std::string(key.substr(0, first)), *date,
+                                          discrepancy_number(key), std::move(d)});
+                         });
+  if (!walked) return walked.error();
+  if (bad) return bad;
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,9 +98,38 @@ store::unit_of_work answered(const merchant_request& merchant, const stored_resp
 store::unit_of_work remember_nonce(std::string_view key_id, std::string_view nonce,
                                    std::chrono::sys_seconds expires_at);
 
-// A clearing batch record written (`before` empty) or moved on (`before`: exactly as read).
-store::unit_of_work record_batch(const layout::batch_record& batch,
-                                 const std::optional<layout::batch_record>& before);
+// ---- clearing (clearing/cutoff.h) ----
+
+// A clearing run's records before its seal: its file summaries and part of its member list
+// (`member_chunks`, each layout::encode of up to batch_members_per_chunk members, numbered from
+// `first_chunk`), packed into units of at most limits::store_unit_op_count_max puts. The keys
+// carry the run, so a run that never seals leaves records no seal names (erase_batch_records
+// removes them).
+std::vector<store::unit_of_work> batch_parts(std::chrono::year_month_day date, std::uint64_t run,
+                                             std::span<const layout::batch_file> files,
+                                             std::span<const std::string> member_chunks,
+                                             std::uint32_t first_chunk);
+
+// The seal of `seal.business_date`, and the earlier sealed dates whose late events this run took
+// moved to final (each `before` exactly as read): one unit. key_exists: another run sealed the
+// date first; record_changed: another run finalized an earlier date meanwhile.
+// Precondition: finalized.size() < limits::store_unit_op_count_max (SY_VERIFY).
+struct finalized_batch {
+  layout::batch_record before;
+  layout::batch_record after;
+};
+store::unit_of_work seal_batch(const layout::batch_record& seal,
+                               std::span<const finalized_batch> finalized);
+
+// Erases the records of `keys` in the batches table (a run's leftovers), in units of at most
+// limits::store_unit_op_count_max.
+std::vector<store::unit_of_work> erase_batch_records(std::span<const std::string> keys);
+
+// A discrepancy found (`before` empty: new, key_exists when the number is taken) or resolved
+// (`before`: exactly as read).
+store::unit_of_work record_discrepancy(std::string_view channel, std::chrono::year_month_day date,
+                                       std::uint32_t number, const layout::discrepancy_record& d,
+                                       const std::optional<layout::discrepancy_record>& before);
 
 // A channel's STAN and RRN high-water marks moved on: written new (`before` empty: the channel's
 // first reservation) or over exactly the record read (`before`). key_exists or record_changed:
@@ -152,6 +182,41 @@ class book {
   result<std::vector<layout::journal_entry>> journal(std::chrono::year_month_day date,
                                                      std::string_view after,
                                                      std::size_t limit) const;
+
+  // One journal entry; errc::not_found when the date's journal has no such event.
+  result<layout::journal_entry> journal_entry(std::chrono::year_month_day date,
+                                              std::string_view event_id) const;
+
+  // The seal of a cleared date; nullopt when the date was never sealed.
+  result<std::optional<layout::batch_record>> batch(std::chrono::year_month_day date) const;
+  // The sealed dates from `from` to `to` inclusive, in date order.
+  result<std::vector<layout::batch_record>> batches(std::chrono::year_month_day from,
+                                                    std::chrono::year_month_day to) const;
+  // The file summaries of a run, clearing files first, each kind in party order.
+  result<std::vector<layout::batch_file>> batch_files(std::chrono::year_month_day date,
+                                                      std::uint64_t run) const;
+  // Chunk `chunk` of a run's member list. Errors: errc::not_found past the last chunk.
+  result<std::vector<layout::batch_member>> batch_members(std::chrono::year_month_day date,
+                                                          std::uint64_t run,
+                                                          std::uint32_t chunk) const;
+  // Every batches-table key under `prefix` (a run's leftovers, for erase_batch_records).
+  result<std::vector<std::string>> batch_keys(std::string_view prefix) const;
+
+  // A channel's discrepancies for a date, in number order, with their numbers.
+  struct numbered_discrepancy {
+    std::uint32_t number = 0;
+    layout::discrepancy_record record;
+  };
+  result<std::vector<numbered_discrepancy>> discrepancies(std::string_view channel,
+                                                          std::chrono::year_month_day date) const;
+  // Every stored discrepancy, for `discrepancies list`: channel, date and number with each.
+  struct filed_discrepancy {
+    std::string channel;
+    std::chrono::year_month_day business_date{};
+    std::uint32_t number = 0;
+    layout::discrepancy_record record;
+  };
+  result<std::vector<filed_discrepancy>> all_discrepancies() const;
 
   // The channel's STAN and RRN marks; nullopt when it never reserved any.
   result<std::optional<layout::sequence_record>> sequence(std::string_view channel) const;

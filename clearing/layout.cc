@@ -23,7 +23,9 @@ constexpr std::array<std::string_view, 4> request_kind_names{"payment", "capture
 constexpr std::array<std::string_view, 3> request_state_names{"sent", "awaiting_completion",
                                                               "reversal_due"};
 constexpr std::array<std::string_view, 2> idempotency_state_names{"in_progress", "complete"};
-constexpr std::array<std::string_view, 2> batch_state_names{"written", "presented"};
+constexpr std::array<std::string_view, 2> file_kind_names{"clearing", "settlement"};
+constexpr std::array<std::string_view, 4> discrepancy_class_names{
+    "missing_at_bank", "missing_at_switch", "amount_mismatch", "duplicate_at_bank"};
 
 // Parts of a composite key come from validated requests and config; a separator inside one
 // would let two keys collide, so it is a bug to get here with one.
@@ -214,8 +216,12 @@ std::string_view to_string(request_state s) noexcept {
 std::string_view to_string(idempotency_state s) noexcept {
   return protocol::name_of(idempotency_state_names, s);
 }
-std::string_view to_string(batch_state s) noexcept {
-  return protocol::name_of(batch_state_names, s);
+std::string_view to_string(file_kind k) noexcept {
+  return protocol::name_of(file_kind_names, k);
+}
+
+std::string_view to_string(discrepancy_class c) noexcept {
+  return protocol::name_of(discrepancy_class_names, c);
 }
 
 // ---- keys ----
@@ -268,8 +274,58 @@ std::optional<expiry_entry> parse_expiry_key(std::string_view key) noexcept {
   return expiry_entry{std::chrono::sys_seconds{std::chrono::seconds{seconds}}, key.substr(9)};
 }
 
-std::string batch_key(std::string_view channel, std::chrono::year_month_day date) {
-  return join({channel, protocol::format_date(date)});
+std::string batch_key(std::chrono::year_month_day date) {
+  return join({"s", protocol::format_date(date)});
+}
+
+namespace {
+
+// A run number as 16 lower-case hex digits: fixed width, so a run's keys share one prefix.
+std::string run_part(std::uint64_t run) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, run >>= 4) out[static_cast<std::size_t>(i)] = digits[run & 0xf];
+  return out;
+}
+
+// The last part of a key that ends in a big-endian number, which may hold 0x00 bytes: it comes
+// last, so nothing follows it that it could run into.
+void append_u32_be(std::string& key, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    key.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+}  // namespace
+
+std::string batch_file_key(std::chrono::year_month_day date, std::uint64_t run,
+                           std::string_view file_kind, std::string_view party) {
+  return join({"f", protocol::format_date(date), run_part(run), file_kind, party});
+}
+
+std::string batch_files_of(std::chrono::year_month_day date, std::uint64_t run) {
+  return join({"f", protocol::format_date(date), run_part(run), ""});
+}
+
+std::string batch_members_key(std::chrono::year_month_day date, std::uint64_t run,
+                              std::uint32_t chunk) {
+  std::string key = batch_members_of(date, run);
+  append_u32_be(key, chunk);
+  return key;
+}
+
+std::string batch_members_of(std::chrono::year_month_day date, std::uint64_t run) {
+  return join({"m", protocol::format_date(date), run_part(run), ""});
+}
+
+std::string discrepancy_key(std::string_view channel, std::chrono::year_month_day date,
+                            std::uint32_t number) {
+  std::string key = discrepancies_of(channel, date);
+  append_u32_be(key, number);
+  return key;
+}
+
+std::string discrepancies_of(std::string_view channel, std::chrono::year_month_day date) {
+  return join({channel, protocol::format_date(date), ""});
 }
 
 std::string sequence_key(std::string_view channel) {
@@ -521,29 +577,155 @@ result<nonce_record> decode_nonce(std::string_view payload) {
 
 std::string encode(const batch_record& record) {
   return encoded(record, [](byte_writer& w, const batch_record& b) {
-    w.text(b.channel);
     put_date(w, b.business_date);
-    w.enumerator(b.state);
-    w.text(b.file_name);
-    w.u64(b.row_count);
-    w.i64(b.amount_total);
-    w.text(b.sha256);
-    put_seconds(w, b.written_at);
+    w.u64(b.run);
+    put_seconds(w, b.sealed_at);
+    w.boolean(b.final);
+    w.u64(b.member_count);
+    w.u32(b.chunk_count);
+    w.u32(b.file_count);
+    w.u64(b.adjustment_count);
   });
 }
 
 result<batch_record> decode_batch(std::string_view payload) {
   return decoded(payload, [](byte_reader& r) {
     batch_record b;
-    b.channel = r.text();
     b.business_date = get_date(r);
-    b.state = r.enumerator(batch_state::presented);
-    b.file_name = r.text();
-    b.row_count = r.u64();
-    b.amount_total = r.i64();
-    b.sha256 = r.text();
-    b.written_at = get_seconds(r);
+    b.run = r.u64();
+    b.sealed_at = get_seconds(r);
+    b.final = r.boolean();
+    b.member_count = r.u64();
+    b.chunk_count = r.u32();
+    b.file_count = r.u32();
+    b.adjustment_count = r.u64();
     return b;
+  });
+}
+
+std::string encode(const batch_file& file) {
+  return encoded(file, [](byte_writer& w, const batch_file& f) {
+    w.enumerator(f.kind);
+    w.text(f.party);
+    w.text(f.file_name);
+    w.u64(f.row_count);
+    w.u64(f.adjustment_count);
+    w.u32(static_cast<std::uint32_t>(f.totals.size()));
+    for (const auto& t : f.totals) {
+      w.text(t.currency);
+      w.u64(t.row_count);
+      w.i64(t.gross);
+      w.i64(t.fee);
+      w.i64(t.net);
+    }
+    w.text(f.sha256);
+  });
+}
+
+result<batch_file> decode_batch_file(std::string_view payload) {
+  return decoded(payload, [payload](byte_reader& r) {
+    batch_file f;
+    f.kind = r.enumerator(file_kind::settlement);
+    f.party = r.text();
+    f.file_name = r.text();
+    f.row_count = r.u64();
+    f.adjustment_count = r.u64();
+    const std::uint32_t count = r.u32();
+    // Each total takes at least 36 bytes: a count beyond what is left is damage, not a size to
+    // reserve.
+    if (count > payload.size() / 36) {
+      r.fail();
+      return f;
+    }
+    f.totals.resize(count);
+    for (auto& t : f.totals) {
+      t.currency = r.text();
+      t.row_count = r.u64();
+      t.gross = r.i64();
+      t.fee = r.i64();
+      t.net = r.i64();
+    }
+    f.sha256 = r.text();
+    return f;
+  });
+}
+
+std::string encode(std::span<const batch_member> members) {
+  std::string out;
+  out.reserve(members.size() * batch_member_size);
+  for (const auto& m : members) {
+    const auto days = static_cast<std::uint32_t>(
+        std::chrono::sys_days{m.business_date}.time_since_epoch().count());
+    append_u32_be(out, days);
+    out.append(reinterpret_cast<const char*>(m.event.data()), m.event.size());
+  }
+  return out;
+}
+
+result<std::vector<batch_member>> decode_batch_members(std::string_view payload) {
+  if (payload.size() % batch_member_size != 0) return store::errc::corrupt_record;
+  std::vector<batch_member> out(payload.size() / batch_member_size);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(payload.data()) + i * batch_member_size;
+    const std::uint32_t days = (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
+                               (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+    out[i].business_date =
+        std::chrono::sys_days{std::chrono::days{static_cast<std::int32_t>(days)}};
+    std::copy(p + 4, p + batch_member_size, out[i].event.begin());
+    if (i > 0 && !(out[i - 1] < out[i])) return store::errc::corrupt_record;
+  }
+  return out;
+}
+
+namespace {
+
+void put_optional_amount(byte_writer& w, const std::optional<std::int64_t>& v) {
+  w.boolean(v.has_value());
+  if (v) w.i64(*v);
+}
+
+std::optional<std::int64_t> get_optional_amount(byte_reader& r) {
+  if (!r.boolean()) return std::nullopt;
+  return r.i64();
+}
+
+}  // namespace
+
+std::string encode(const discrepancy_record& record) {
+  return encoded(record, [](byte_writer& w, const discrepancy_record& d) {
+    w.enumerator(d.kind);
+    w.text(d.rrn);
+    w.text(d.stan);
+    w.text(d.event_type);
+    put_optional_amount(w, d.switch_amount);
+    put_optional_amount(w, d.bank_amount);
+    w.text(d.currency);
+    w.text(d.payment_id);
+    w.text(d.detail);
+    put_seconds(w, d.found_at);
+    w.text(d.resolved_by);
+    put_seconds(w, d.resolved_at);
+    w.text(d.note);
+  });
+}
+
+result<discrepancy_record> decode_discrepancy(std::string_view payload) {
+  return decoded(payload, [](byte_reader& r) {
+    discrepancy_record d;
+    d.kind = r.enumerator(discrepancy_class::duplicate_at_bank);
+    d.rrn = r.text();
+    d.stan = r.text();
+    d.event_type = r.text();
+    d.switch_amount = get_optional_amount(r);
+    d.bank_amount = get_optional_amount(r);
+    d.currency = r.text();
+    d.payment_id = r.text();
+    d.detail = r.text();
+    d.found_at = get_seconds(r);
+    d.resolved_by = r.text();
+    d.resolved_at = get_seconds(r);
+    d.note = r.text();
+    return d;
   });
 }
 

@@ -3,11 +3,14 @@
 // Any incompatible change here bumps store::layout_version.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "clearing/payment.h"
 #include "clearing/store/fingerprint.h"
@@ -27,7 +30,10 @@ enum class kind : std::uint8_t {
   expiry = 2,            // idempotency, nonces: expiry index entry (empty payload)
   channel_request = 1,   // saf: object id, request -> channel_request
   nonce = 1,             // nonces: key id, nonce -> nonce_record
-  batch = 1,             // batches: channel, business date -> batch_record
+  batch = 1,             // batches: "s", business date -> batch_record (a sealed date)
+  batch_file = 2,        // batches: "f", date, run, file kind, party -> batch_file
+  batch_members = 3,     // batches: "m", date, run, chunk number -> packed batch_member list
+  discrepancy = 1,       // discrepancies: channel, business date, number -> discrepancy_record
   merchant_payment = 1,  // payment_index: merchant, payment id (empty payload)
   reference = 2,         // payment_index: merchant, reference, payment id (empty payload)
   sequence = 2,          // meta: "sequence", channel -> sequence_record (1 is the layout version)
@@ -66,8 +72,22 @@ struct expiry_entry {
   std::string_view record_key;
 };
 std::optional<expiry_entry> parse_expiry_key(std::string_view key) noexcept;
-// batches: channel id, 0x00, "YYYY-MM-DD".
-std::string batch_key(std::string_view channel, std::chrono::year_month_day date);
+// batches: "s", 0x00, "YYYY-MM-DD": the seal of a cleared date.
+std::string batch_key(std::chrono::year_month_day date);
+// batches: "f", 0x00, "YYYY-MM-DD", 0x00, run (16 hex digits), 0x00, "c" or "s", 0x00, party:
+// the summary of one file of a clearing run.
+std::string batch_file_key(std::chrono::year_month_day date, std::uint64_t run,
+                           std::string_view file_kind, std::string_view party);
+std::string batch_files_of(std::chrono::year_month_day date, std::uint64_t run);
+// batches: "m", 0x00, "YYYY-MM-DD", 0x00, run, 0x00, chunk number (u32 big-endian): the journal
+// entries a clearing run took, in order.
+std::string batch_members_key(std::chrono::year_month_day date, std::uint64_t run,
+                              std::uint32_t chunk);
+std::string batch_members_of(std::chrono::year_month_day date, std::uint64_t run);
+// discrepancies: channel id, 0x00, "YYYY-MM-DD", 0x00, number (u32 big-endian).
+std::string discrepancy_key(std::string_view channel, std::chrono::year_month_day date,
+                            std::uint32_t number);
+std::string discrepancies_of(std::string_view channel, std::chrono::year_month_day date);
 // payment_index: merchant id, 0x00, 'p', 0x00, payment id: a merchant's payments in id order.
 std::string merchant_payment_key(std::string_view merchant_id, std::string_view payment_id);
 std::string merchant_payments_of(std::string_view merchant_id);
@@ -177,25 +197,102 @@ struct nonce_record {
   friend bool operator==(const nonce_record&, const nonce_record&) = default;
 };
 
-enum class batch_state : std::uint8_t {
-  written,    // the clearing file is written, fsync'd and renamed
-  presented,  // delivered to the channel
+// ---- clearing batches (docs/clearing.md, "Batches") ------------------------------------------
+
+// The totals of one currency in one file: detail rows and sums in minor units. A clearing file's
+// amounts are its signed amounts (gross = net, fee 0); a settlement statement's are its columns.
+struct currency_total {
+  std::string currency;  // ISO 4217 alphabetic
+  std::uint64_t row_count = 0;
+  std::int64_t gross = 0;
+  std::int64_t fee = 0;
+  std::int64_t net = 0;
+
+  friend bool operator==(const currency_total&, const currency_total&) = default;
 };
 
-std::string_view to_string(batch_state s) noexcept;
+enum class file_kind : std::uint8_t {
+  clearing,    // clearing_<channel>_<YYYYMMDD>.csv
+  settlement,  // settlement_<merchant>_<YYYYMMDD>.csv
+};
 
-// A clearing batch: one channel's clearing file for one business date (specs/clearing-files.md).
-struct batch_record {
-  std::string channel;
-  std::chrono::year_month_day business_date{};
-  batch_state state = batch_state::written;
+std::string_view to_string(file_kind k) noexcept;
+
+// One file of a sealed batch, as written: what the settlement team checks it against.
+struct batch_file {
+  file_kind kind = file_kind::clearing;
+  std::string party;  // the channel or merchant id
   std::string file_name;
-  std::uint64_t row_count = 0;
-  std::int64_t amount_total = 0;  // the trailer's signed sum, in minor units
-  std::string sha256;             // hex, as in the file's .sha256 companion
-  std::chrono::sys_seconds written_at{};
+  std::uint64_t row_count = 0;         // detail rows
+  std::uint64_t adjustment_count = 0;  // of them, events of an earlier sealed date
+  std::vector<currency_total> totals;  // in currency order
+  std::string sha256;                  // lower-case hex, as in the .sha256 companion
+
+  friend bool operator==(const batch_file&, const batch_file&) = default;
+};
+
+// A cleared business date. Its run's member list names every journal entry the run took, so
+// clearing the date again takes exactly those (byte-identical files) and an entry that reached
+// the date later is told apart (an adjustment of the next date cleared).
+struct batch_record {
+  std::chrono::year_month_day business_date{};
+  std::uint64_t run = 0;  // the clearing run that sealed it: its files' and members' key part
+  std::chrono::sys_seconds sealed_at{};
+  // No event can reach the date any more: it was sealed after its close and grace period, or a
+  // later date's clearing has since taken its late events. Until then each clearing of a later
+  // date looks for them.
+  bool final = false;
+  std::uint64_t member_count = 0;  // journal entries taken, adjustments included
+  std::uint32_t chunk_count = 0;   // member list records
+  std::uint32_t file_count = 0;    // batch_file records
+  std::uint64_t adjustment_count = 0;
 
   friend bool operator==(const batch_record&, const batch_record&) = default;
+};
+
+// A journal entry a clearing run took: its business date and its event id's 16 bytes, so a
+// member list compares with the journal's key order (date, then event id).
+struct batch_member {
+  std::chrono::year_month_day business_date{};
+  std::array<std::uint8_t, 16> event{};
+
+  friend auto operator<=>(const batch_member&, const batch_member&) = default;
+};
+
+// Members per list record: the records stay well under store_value_size_max.
+inline constexpr std::size_t batch_member_size = 20;
+inline constexpr std::size_t batch_members_per_chunk = 2048;
+
+// ---- discrepancies (docs/clearing.md, "Discrepancies") ------------------------------------
+
+enum class discrepancy_class : std::uint8_t {
+  missing_at_bank,
+  missing_at_switch,
+  amount_mismatch,
+  duplicate_at_bank,
+};
+
+std::string_view to_string(discrepancy_class c) noexcept;
+
+// One record of a reconciliation that was not cleanly matched, and its handling by an operator.
+struct discrepancy_record {
+  discrepancy_class kind = discrepancy_class::missing_at_bank;
+  std::string rrn;
+  std::string stan;
+  std::string event_type;
+  std::optional<std::int64_t> switch_amount;
+  std::optional<std::int64_t> bank_amount;
+  std::string currency;
+  std::string payment_id;  // empty when the switch has no record
+  std::string detail;
+  std::chrono::sys_seconds found_at{};
+  // Resolution: empty resolved_by while open.
+  std::string resolved_by;
+  std::chrono::sys_seconds resolved_at{};
+  std::string note;
+
+  bool open() const noexcept { return resolved_by.empty(); }
+  friend bool operator==(const discrepancy_record&, const discrepancy_record&) = default;
 };
 
 // The STAN and RRN high-water marks of one channel (routing/link/sequence_allocator.h), so
@@ -224,6 +321,9 @@ std::string encode(const idempotency_record& r);
 std::string encode(const channel_request& r);
 std::string encode(const nonce_record& r);
 std::string encode(const batch_record& r);
+std::string encode(const batch_file& f);
+std::string encode(std::span<const batch_member> members);
+std::string encode(const discrepancy_record& r);
 std::string encode(const sequence_record& r);
 
 result<payment_record> decode_payment(std::string_view payload);
@@ -234,6 +334,10 @@ result<idempotency_record> decode_idempotency(std::string_view payload);
 result<channel_request> decode_channel_request(std::string_view payload);
 result<nonce_record> decode_nonce(std::string_view payload);
 result<batch_record> decode_batch(std::string_view payload);
+result<batch_file> decode_batch_file(std::string_view payload);
+// Also corrupt_record: a size that is not a whole number of members, or members out of order.
+result<std::vector<batch_member>> decode_batch_members(std::string_view payload);
+result<discrepancy_record> decode_discrepancy(std::string_view payload);
 // Also corrupt_record: a mark above stan_max or rrn_max.
 result<sequence_record> decode_sequence(std::string_view payload);
 

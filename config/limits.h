@@ -281,6 +281,19 @@ inline constexpr std::int64_t breaker_probe_timeout_ms = request_timeout_ms_max;
 // Clearing waits at most 12 h after cutoff for late answers, so a date clears the same day.
 inline constexpr std::int64_t clearing_grace_s_max = 12 * 3600;
 inline constexpr std::size_t settlement_column_count_max = 64;
+// Clearing writes files through a 1 MiB buffer: a write(2) per MiB keeps the syscall cost per
+// row negligible while ten files of a run stay at 10 MiB.
+inline constexpr std::size_t clearing_write_buffer_size = std::size_t{1} << 20;
+// A settlement statement's rows are grouped by channel, so rows of one merchant and channel wait
+// in memory; past this many bytes across all of them they spill to temporary segment files.
+inline constexpr std::size_t clearing_segment_memory_max = std::size_t{64} << 20;
+// The daemon clears a closed date it finds unsealed this many days back at start-up: a switch
+// stopped over a long weekend still clears every date it missed.
+inline constexpr std::int64_t clearing_catch_up_days = 31;
+// A failed automatic clearing (a full disk, say) is tried again this much later.
+inline constexpr std::int64_t clearing_retry_s = 300;
+// The journal is read in pages of this many entries (one short read transaction each).
+inline constexpr std::size_t clearing_journal_page_count = 1024;
 
 // ---- HSM (hsm/, docs/security.md) -------------------------------------------------------------
 // Key names are the ids the configuration uses for them (channel mac_key, API key ids).

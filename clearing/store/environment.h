@@ -28,7 +28,7 @@ env_state& state_of(const environment& env) noexcept;
 
 // The version of the table layouts; stored in the meta table and checked on open. Bump it with
 // every incompatible change to a key or payload layout (docs/storage.md).
-inline constexpr std::uint32_t layout_version = 2;
+inline constexpr std::uint32_t layout_version = 3;
 
 // Receives one JSON log line (no trailing newline) for each degraded path, e.g. a full map.
 using log_sink = std::function<void(std::string_view line)>;

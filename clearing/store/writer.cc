@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <utility>
 
 #include "clearing/store/detail/env_state.h"
@@ -94,6 +96,42 @@ commit_outcome commit_and_wait(writer& w, unit_of_work unit) {
                             [&done](const commit_outcome& o) { done.set_value(o); });
   if (!submitted) return {submitted.error(), 0};
   return outcome.get();
+}
+
+commit_outcome commit_all_and_wait(writer& w, std::vector<unit_of_work> units) {
+  struct shared_state {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t pending = 0;
+    commit_outcome first_failure;
+  } state;
+  const auto record = [&state](const commit_outcome& o) {
+    const std::lock_guard lock(state.mutex);
+    if (o.error && !state.first_failure.error) state.first_failure = o;
+    --state.pending;
+    state.done.notify_all();
+  };
+  for (auto& unit : units) {
+    {
+      const std::lock_guard lock(state.mutex);
+      ++state.pending;
+    }
+    for (;;) {
+      // A copy: a refused submit has consumed its argument, and a full queue is retried.
+      auto submitted = w.submit(unit, inline_executor(), record);
+      if (submitted) break;
+      if (submitted.error() != errc::queue_full) {
+        record({submitted.error(), 0});
+        break;
+      }
+      // A full queue drains within a batch or two: wait for one of ours to complete.
+      std::unique_lock lock(state.mutex);
+      state.done.wait_for(lock, std::chrono::milliseconds(1));
+    }
+  }
+  std::unique_lock lock(state.mutex);
+  state.done.wait(lock, [&state] { return state.pending == 0; });
+  return state.first_failure;
 }
 
 writer::writer(environment& env, writer_options options)

@@ -174,4 +174,10 @@ class writer {
 // writer thread.
 commit_outcome commit_and_wait(writer& w, unit_of_work unit);
 
+// Submits every unit (waiting while the queue is full) and blocks until all have committed, so
+// a bulk write (a clearing run's records) shares batches instead of paying a commit per unit.
+// The units are independent: the outcome is the first failure (its op_index within its unit),
+// and units other than the failed ones may have committed. Same threads as commit_and_wait.
+commit_outcome commit_all_and_wait(writer& w, std::vector<unit_of_work> units);
+
 }  // namespace sy::clearing::store

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "clearing/output_file.h"
 #include "gateway/cli/commands.h"
 #include "routing/sim/bank_config.h"
 #include "routing/sim/bank_responder.h"
@@ -60,7 +61,7 @@ exit_code write_settlement(const sim::bank_responder& bank, std::ostream& out, s
   for (const auto& date : dates) {
     const auto text = sim::settlement_csv(bank.ledger(), date, s.discrepancies, bank.config().seed);
     const auto written =
-        sim::write_settlement_file(s.dir, sim::settlement_file_name(s.channel, date), text);
+        clearing::write_file_atomically(s.dir, sim::settlement_file_name(s.channel, date), text);
     if (written) {
       out << "settlement " << *written << "\n";
     } else {

@@ -1,16 +1,12 @@
 // The bank simulator's settlement file: rows from the ledger, injected discrepancies, RFC 4180
-// text and an atomic write with a SHA-256 companion.
+// text (written by clearing's atomic output, as the switch's own files are).
 #include "routing/sim/settlement_file.h"
 
-#include <fcntl.h>
-#include <openssl/evp.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <random>
 #include <vector>
+
+#include "clearing/output_file.h"
 
 namespace sy::routing::sim {
 namespace {
@@ -68,46 +64,6 @@ void inject(std::vector<row>& rows, const discrepancy_settings& d, std::uint64_t
   }
 }
 
-std::string hex(const unsigned char* bytes, std::size_t size) {
-  constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0xF];
-  }
-  return out;
-}
-
-error_code last_error() {
-  return error_code(errno, boost::system::generic_category());
-}
-
-// Writes `content` to `path` via `path.tmp`, fsync'd, then renamed over `path`.
-error_code write_atomically(const std::string& path, std::string_view content) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return last_error();
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const auto ec = last_error();
-      ::close(fd);
-      return ec;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const auto ec = last_error();
-    ::close(fd);
-    return ec;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return last_error();
-  return {};
-}
-
 }  // namespace
 
 std::string settlement_file_name(std::string_view channel, std::string_view business_date) {
@@ -116,17 +72,6 @@ std::string settlement_file_name(std::string_view channel, std::string_view busi
     if (c != '-') date += c;
   }
   return "bank_" + std::string(channel) + "_" + date + ".csv";
-}
-
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 std::string settlement_csv(const bank_ledger& ledger, std::string_view business_date,
@@ -140,33 +85,12 @@ std::string settlement_csv(const bank_ledger& ledger, std::string_view business_
   std::string out(settlement_header);
   out += '\n';
   for (const auto& r : rows) {
-    out += csv_field(r.rrn) + ',' + csv_field(r.stan) + ',' + r.event_type + ',' +
-           std::to_string(r.amount) + ',' + csv_field(r.currency) + ',' +
-           csv_field(r.authorization_code) + ',' + csv_field(r.business_date) + '\n';
+    out += clearing::csv_field(r.rrn) + ',' + clearing::csv_field(r.stan) + ',' + r.event_type +
+           ',' + std::to_string(r.amount) + ',' + clearing::csv_field(r.currency) + ',' +
+           clearing::csv_field(r.authorization_code) + ',' + clearing::csv_field(r.business_date) +
+           '\n';
   }
   return out;
-}
-
-result<std::string> write_settlement_file(const std::string& dir, const std::string& name,
-                                          std::string_view content) {
-  const std::string path = dir + "/" + name;
-  if (const auto ec = write_atomically(path, content)) return ec;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (EVP_Digest(content.data(), content.size(), digest, &digest_size, EVP_sha256(), nullptr) !=
-      1) {
-    return error_code(EIO, boost::system::generic_category());
-  }
-  // sha256sum's format: the digest, two spaces, the file name.
-  const std::string sum = hex(digest, digest_size) + "  " + name + "\n";
-  if (const auto ec = write_atomically(path + ".sha256", sum)) return ec;
-  // The renames are durable only once the directory entry is on disk.
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return path;
 }
 
 }  // namespace sy::routing::sim

@@ -1,13 +1,12 @@
 // The simulated bank's settlement file for a business date (specs/clearing-files.md, channel
-// settlement file, default mapping): CSV per RFC 4180, optionally with injected discrepancies,
-// written atomically with its .sha256 companion.
+// settlement file, default mapping): CSV per RFC 4180, optionally with injected discrepancies;
+// clearing::write_file_atomically writes it with its .sha256 companion.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "config/result.h"
 #include "routing/sim/bank_config.h"
 #include "routing/sim/bank_ledger.h"
 
@@ -27,14 +26,5 @@ std::string settlement_file_name(std::string_view channel, std::string_view busi
 // (RRN `X` + 11 digits) at the end. Counts above the rows available stop at what there is.
 std::string settlement_csv(const bank_ledger& ledger, std::string_view business_date,
                            const discrepancy_settings& discrepancies, std::uint64_t seed);
-
-// One CSV field per RFC 4180: quoted (quotes doubled) when it holds a comma, quote, CR or LF.
-std::string csv_field(std::string_view text);
-
-// Writes `content` to dir/name through a temporary file, fsync and rename (a reader never sees a
-// partial file), then dir/name.sha256 the same way in sha256sum format, then fsyncs the
-// directory. Returns the file's path. Errors: the errno of the failing call.
-result<std::string> write_settlement_file(const std::string& dir, const std::string& name,
-                                          std::string_view content);
 
 }  // namespace sy::routing::sim

@@ -77,8 +77,7 @@ class BookCheck : public store::test::store_fixture {
       sold_ = t.payment;
     }
     commit(remember_nonce("key-1", "nonce-000000000001", t0 + 600s));
-    commit(record_batch({"bank-a", date0, layout::batch_state::written, "f.csv", 1, 1000, "ab", t0},
-                        std::nullopt));
+    commit(seal_batch({date0, 1, t0, true, 0, 0, 0, 0}, {}));
   }
 
   store::check_report report() {
@@ -171,9 +170,9 @@ TEST_F(BookCheck, BrokenAmountsAreFound) {
 }
 
 TEST_F(BookCheck, AnUnknownKindOrUndecodableRecordIsFound) {
-  put(table::batches, layout::batch_key("bank-a", date0), kind::batch, "garbage");
+  put(table::batches, layout::batch_key(date0), kind::batch, "garbage");
   expect_one(table::batches, "does not decode");
-  erase(table::batches, layout::batch_key("bank-a", date0));
+  erase(table::batches, layout::batch_key(date0));
   put(table::journal, layout::journal_key(date0, "ev_9"), kind::reference, {});
   expect_one(table::journal, "unknown kind");
 }

@@ -156,8 +156,33 @@ std::vector<codec_case> all_cases() {
                           t0 + 24h,
                           201,
                           R"({"id":"pay_1"})"};
-  batch_record batch{"bank-a", date0, batch_state::presented, "clearing_bank-a_20261122.csv",
-                     12,       -300,  std::string(64, 'a'),   t0};
+  batch_record batch{date0, 0x0123456789abcdefULL, t0, true, 12, 1, 3, 2};
+  batch_file file{file_kind::settlement,
+                  "m1",
+                  "settlement_m1_20261122.csv",
+                  12,
+                  2,
+                  {{"CNY", 10, 5000, 75, 4925}, {"EUR", 2, -300, 0, -300}},
+                  std::string(64, 'a')};
+  discrepancy_record found{discrepancy_class::amount_mismatch,
+                           "000000000001",
+                           "000001",
+                           "sale",
+                           1000,
+                           1001,
+                           "EUR",
+                           "pay_1",
+                           "amount differs",
+                           t0,
+                           "",
+                           {},
+                           ""};
+  discrepancy_record resolved = found;
+  resolved.kind = discrepancy_class::missing_at_switch;
+  resolved.switch_amount.reset();
+  resolved.resolved_by = "ops";
+  resolved.resolved_at = t0 + 1h;
+  resolved.note = "bank reversed it on 11-23";
   return {
       make_case("payment", full_payment(), decode_payment),
       make_case("bare payment", bare_payment(), decode_payment),
@@ -171,6 +196,9 @@ std::vector<codec_case> all_cases() {
       make_case("bare channel request", bare_request(), decode_channel_request),
       make_case("nonce", nonce_record{t0}, decode_nonce),
       make_case("batch", batch, decode_batch),
+      make_case("batch file", file, decode_batch_file),
+      make_case("discrepancy", found, decode_discrepancy),
+      make_case("resolved discrepancy", resolved, decode_discrepancy),
       make_case("sequence", sequence_record{date0, stan_max, rrn_max}, decode_sequence),
   };
 }
@@ -212,11 +240,13 @@ TEST(Layout, AnyByteFlipDecodesSafely) {
 }
 
 TEST(Layout, OutOfRangeValuesAreCorrupt) {
-  // The nonce is one i64; the batch's state byte follows channel (u32 + 6) and date (8).
-  std::string batch =
-      encode(batch_record{"bank-a", date0, batch_state::written, "f", 0, 0, "", t0});
-  batch[4 + 6 + 8] = 2;  // batch_state has two values
+  // A batch's final flag follows date (8), run (8) and sealed_at (8).
+  std::string batch = encode(batch_record{date0, 1, t0, false, 0, 0, 0, 0});
+  batch[8 + 8 + 8] = 2;  // a flag is 0 or 1
   EXPECT_EQ(decode_batch(batch).error(), store::errc::corrupt_record);
+  std::string file = encode(batch_file{});
+  file[0] = 2;  // file_kind has two values
+  EXPECT_EQ(decode_batch_file(file).error(), store::errc::corrupt_record);
 
   payment_event e = full_event();
   std::string event = encode(e);
@@ -234,6 +264,16 @@ TEST(Layout, OutOfRangeValuesAreCorrupt) {
 }
 
 // The allocator never reserves past the elements' digits, so a larger mark is damage.
+TEST(Layout, MemberListsOutOfOrderOrCutAreCorrupt) {
+  const std::vector<batch_member> members{{date0, {1}}, {date0, {2}}};
+  const std::string list = encode(std::span<const batch_member>(members));
+  EXPECT_EQ(decode_batch_members(list)->size(), 2u);
+  EXPECT_EQ(decode_batch_members(list.substr(0, 30)).error(), store::errc::corrupt_record);
+  const std::vector<batch_member> reversed{members[1], members[0]};
+  EXPECT_EQ(decode_batch_members(encode(std::span<const batch_member>(reversed))).error(),
+            store::errc::corrupt_record);
+}
+
 TEST(Layout, SequenceMarksPastTheirDigitsAreCorrupt) {
   EXPECT_EQ(decode_sequence(encode(sequence_record{date0, stan_max + 1, 0})).error(),
             store::errc::corrupt_record);
@@ -246,14 +286,17 @@ TEST(Layout, SequenceMarksPastTheirDigitsAreCorrupt) {
 TEST(Layout, BytesArePinned) {
   EXPECT_EQ(encode(nonce_record{sys_seconds{std::chrono::seconds{0x0102030405060708}}}),
             std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
-  const std::string batch =
-      encode(batch_record{"b", std::chrono::year_month_day{std::chrono::sys_days{}},
-                          batch_state::presented, "f", 2, -1, "ab", sys_seconds{}});
-  const std::string expected = std::string("\x01\0\0\0b", 5) + std::string(8, '\0') + "\x01" +
-                               std::string("\x01\0\0\0f", 5) +
-                               std::string("\x02\0\0\0\0\0\0\0", 8) + std::string(8, '\xff') +
-                               std::string("\x02\0\0\0ab", 6) + std::string(8, '\0');
+  const std::string batch = encode(batch_record{
+      std::chrono::year_month_day{std::chrono::sys_days{}}, 0x05, sys_seconds{}, true, 2, 1, 3, 0});
+  const std::string expected = std::string(8, '\0') + std::string("\x05\0\0\0\0\0\0\0", 8) +
+                               std::string(8, '\0') + "\x01" +
+                               std::string("\x02\0\0\0\0\0\0\0", 8) + std::string("\x01\0\0\0", 4) +
+                               std::string("\x03\0\0\0", 4) + std::string(8, '\0');
   EXPECT_EQ(batch, expected);
+  // A member: the date as big-endian days since 1970 (so lists sort like the journal), the id.
+  const batch_member member{std::chrono::sys_days{std::chrono::days{0x0102}}, {0xaa}};
+  EXPECT_EQ(encode(std::span<const batch_member>(&member, 1)),
+            std::string("\0\0\x01\x02\xaa", 5) + std::string(15, '\0'));
   EXPECT_EQ(encode(sequence_record{std::chrono::year_month_day{std::chrono::sys_days{}}, 0x01020304,
                                    0x05}),
             std::string(8, '\0') + "\x04\x03\x02\x01" + std::string("\x05\0\0\0\0\0\0\0", 8));
@@ -267,9 +310,20 @@ TEST(LayoutKeys, CompositeKeysSeparateTheirParts) {
   EXPECT_EQ(journal_key(date0, "ev_2"), std::string("2026-11-22\0ev_2", 15));
   EXPECT_TRUE(journal_key(date0, "ev_2").starts_with(journal_of(date0)));
   EXPECT_EQ(idempotency_key("m1", "k"), std::string("m1\0k", 4));
-  EXPECT_EQ(batch_key("bank-a", date0), std::string("bank-a\0"
-                                                    "2026-11-22",
-                                                    17));
+  EXPECT_EQ(batch_key(date0), std::string("s\0"
+                                          "2026-11-22",
+                                          12));
+  EXPECT_EQ(batch_members_key(date0, 0xab, 0x0102), std::string("m\0"
+                                                                "2026-11-22\0"
+                                                                "00000000000000ab\0"
+                                                                "\0\0\x01\x02",
+                                                                34));
+  EXPECT_TRUE(
+      batch_file_key(date0, 0xab, "clearing", "bank-a").starts_with(batch_files_of(date0, 0xab)));
+  EXPECT_EQ(discrepancy_key("bank-a", date0, 7), std::string("bank-a\0"
+                                                             "2026-11-22\0"
+                                                             "\0\0\0\x07",
+                                                             22));
   EXPECT_EQ(channel_request_key("re_1", request_kind::refund), std::string("re_1\0refund", 11));
   // A reference that is a prefix of another selects only its own payments.
   EXPECT_FALSE(
@@ -304,7 +358,8 @@ TEST(Layout, NamesOfStates) {
   EXPECT_EQ(to_string(request_kind::void_), "void");
   EXPECT_EQ(to_string(request_state::awaiting_completion), "awaiting_completion");
   EXPECT_EQ(to_string(idempotency_state::in_progress), "in_progress");
-  EXPECT_EQ(to_string(batch_state::presented), "presented");
+  EXPECT_EQ(to_string(file_kind::settlement), "settlement");
+  EXPECT_EQ(to_string(discrepancy_class::duplicate_at_bank), "duplicate_at_bank");
 }
 
 }  // namespace

@@ -1,12 +1,9 @@
 // The simulated bank's settlement file: the default mapping's columns, RFC 4180 text, seeded
-// discrepancies, and the atomic write with its sha256sum companion.
+// discrepancies.
 #include "routing/sim/settlement_file.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace sy::routing::sim {
@@ -50,13 +47,6 @@ TEST(SimSettlementFile, EmptyDateIsJustTheHeader) {
             std::string(settlement_header) + "\n");
 }
 
-TEST(SimSettlementFile, FieldsAreQuotedPerRfc4180) {
-  EXPECT_EQ(csv_field("plain"), "plain");
-  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
-  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
-}
-
 TEST(SimSettlementFile, DiscrepanciesAreInjectedAsConfiguredAndReproducibly) {
   const bank_ledger ledger = ledger_of(20);
   discrepancy_settings d;
@@ -87,27 +77,6 @@ TEST(SimSettlementFile, CountsAboveTheRowsStopAtWhatThereIs) {
   discrepancy_settings d;
   d.missing = 50;
   EXPECT_EQ(lines(settlement_csv(ledger_of(4), "2026-11-21", d, 1)).size(), 1u);
-}
-
-TEST(SimSettlementFile, WritesTheFileAndItsSha256Companion) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("sy-sim-settlement-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto name = settlement_file_name("bank_a", "2026-11-21");
-  EXPECT_EQ(name, "bank_bank_a_20261121.csv");
-  const auto written = write_settlement_file(dir.string(), name, "rrn\n");
-  ASSERT_TRUE(written) << written.error().message();
-  std::ifstream in(*written);
-  std::stringstream body;
-  body << in.rdbuf();
-  EXPECT_EQ(body.str(), "rrn\n");
-  std::ifstream sum(*written + ".sha256");
-  std::string line;
-  std::getline(sum, line);
-  EXPECT_EQ(line, "43d6184f215de1af8c4abf4562bf04c64fd469ac03de58c843b6bda332459367  " + name);
-  EXPECT_FALSE(std::filesystem::exists(*written + ".tmp"));
-  std::filesystem::remove_all(dir);
-  EXPECT_FALSE(write_settlement_file((dir / "missing").string(), name, "x"));
 }
 
 }  // namespace

@@ -1,0 +1,365 @@
+// Row formatting and the per-party files of a clearing run. A statement's rows are grouped by
+// channel, so each (merchant, channel) segment is held in memory, spilling to a temporary
+// segment file past limits::clearing_segment_memory_max, and joined in channel order at finish.
+#include "clearing/batch_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <variant>
+
+#include "config/limits.h"
+#include "protocol/card_brand.h"
+#include "protocol/currency.h"
+#include "protocol/merchant_resources.h"
+
+namespace sy::clearing {
+namespace {
+
+error_code errno_code(int e) {
+  return error_code(e, boost::system::generic_category());
+}
+
+std::string compact_date(std::chrono::year_month_day date) {
+  std::string text = protocol::format_date(date);
+  std::erase(text, '-');
+  return text;
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_digits(std::string& out, unsigned v, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
+void append_event_time(std::string& out, std::chrono::sys_time<std::chrono::milliseconds> t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{t - day};
+  append_digits(out, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  out.push_back('-');
+  append_digits(out, static_cast<unsigned>(ymd.month()), 2);
+  out.push_back('-');
+  append_digits(out, static_cast<unsigned>(ymd.day()), 2);
+  out.push_back('T');
+  append_digits(out, static_cast<unsigned>(hms.hours().count()), 2);
+  out.push_back(':');
+  append_digits(out, static_cast<unsigned>(hms.minutes().count()), 2);
+  out.push_back(':');
+  append_digits(out, static_cast<unsigned>(hms.seconds().count()), 2);
+  out.push_back('.');
+  append_digits(out, static_cast<unsigned>(hms.subseconds().count()), 3);
+  out.push_back('Z');
+}
+
+// Ids, codes and dates come from the book: validated, never holding a comma or quote, but the
+// writer quotes anything that would need it all the same.
+void field(std::string& out, std::string_view text) {
+  append_csv_field(out, text);
+  out.push_back(',');
+}
+
+void optional_field(std::string& out, const std::optional<std::string>& text) {
+  if (text) append_csv_field(out, *text);
+  out.push_back(',');
+}
+
+void int_field(std::string& out, std::int64_t v) {
+  append_int(out, v);
+  out.push_back(',');
+}
+
+layout::currency_total& total_of(std::vector<layout::currency_total>& totals,
+                                 std::string_view currency) {
+  for (auto& t : totals) {
+    if (t.currency == currency) return t;
+  }
+  // Kept in currency order: the statement's trailers come out in it.
+  auto at = totals.begin();
+  while (at != totals.end() && at->currency < currency) ++at;
+  return *totals.insert(at, layout::currency_total{std::string(currency)});
+}
+
+void add_to(layout::currency_total& t, std::int64_t gross, std::int64_t fee) {
+  ++t.row_count;
+  t.gross += gross;
+  t.fee += fee;
+  t.net += gross - fee;
+}
+
+std::string_view brand_of(const protocol::payment_method_summary& method) {
+  if (const auto* card = std::get_if<protocol::card_summary>(&method)) {
+    return protocol::to_string(card->brand);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string clearing_file_name(std::string_view channel, std::chrono::year_month_day date) {
+  return "clearing_" + std::string(channel) + "_" + compact_date(date) + ".csv";
+}
+
+std::string settlement_file_name(std::string_view merchant, std::chrono::year_month_day date) {
+  return "settlement_" + std::string(merchant) + "_" + compact_date(date) + ".csv";
+}
+
+std::string format_event_time(std::chrono::sys_time<std::chrono::milliseconds> t) {
+  std::string out;
+  append_event_time(out, t);
+  return out;
+}
+
+struct batch_writer::channel_file {
+  output_file file;
+  layout::batch_file summary;
+  std::int64_t amount_total = 0;
+};
+
+struct batch_writer::statement {
+  struct segment {
+    std::string rows;
+    std::string spill_path;  // set once it spilled
+    int spill_fd = -1;
+  };
+  std::map<std::string, segment, std::less<>> segments;  // by channel: the statement's order
+  segment* last = nullptr;
+  std::string last_channel;
+  layout::batch_file summary;
+
+  ~statement() {
+    for (auto& [channel, s] : segments) {
+      if (s.spill_fd >= 0) ::close(s.spill_fd);
+      if (!s.spill_path.empty()) ::unlink(s.spill_path.c_str());
+    }
+  }
+};
+
+batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run)
+    : dir_(std::move(dir)),
+      date_(date),
+      date_text_(protocol::format_date(date)),
+      tag_(std::to_string(run)) {}
+
+batch_writer::~batch_writer() = default;
+
+result<std::unique_ptr<batch_writer>> batch_writer::open(std::string dir,
+                                                         std::chrono::year_month_day date,
+                                                         std::uint64_t run,
+                                                         std::span<const std::string> channels,
+                                                         std::span<const std::string> merchants) {
+  std::unique_ptr<batch_writer> w(new batch_writer(std::move(dir), date, run));
+  for (const auto& c : channels) {
+    if (auto opened = w->channel(c); !opened) return opened.error();
+  }
+  for (const auto& m : merchants) {
+    if (auto opened = w->merchant(m); !opened) return opened.error();
+  }
+  return w;
+}
+
+result<batch_writer::channel_file*> batch_writer::channel(std::string_view id) {
+  if (last_channel_ && last_channel_->summary.party == id) return last_channel_;
+  auto it = channels_.find(id);
+  if (it == channels_.end()) {
+    auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_);
+    if (!file) return file.error();
+    auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0});
+    c->summary.kind = layout::file_kind::clearing;
+    c->summary.party = std::string(id);
+    c->summary.file_name = c->file.name();
+    c->file.write(clearing_header);
+    c->file.write("\n");
+    it = channels_.emplace(std::string(id), std::move(c)).first;
+  }
+  return last_channel_ = it->second.get();
+}
+
+result<batch_writer::statement*> batch_writer::merchant(std::string_view id) {
+  if (last_merchant_ && last_merchant_->summary.party == id) return last_merchant_;
+  auto it = merchants_.find(id);
+  if (it == merchants_.end()) {
+    auto s = std::make_unique<statement>();
+    s->summary.kind = layout::file_kind::settlement;
+    s->summary.party = std::string(id);
+    s->summary.file_name = settlement_file_name(id, date_);
+    it = merchants_.emplace(std::string(id), std::move(s)).first;
+  }
+  return last_merchant_ = it->second.get();
+}
+
+result<void> batch_writer::add(const presented_event& event) {
+  const auto& e = *event.entry;
+  const std::string& channel_id = *e.channel;
+  const std::string_view currency = e.event.amount.currency.code();
+  const std::string_view type = to_string(e.event.type);
+  const std::string business_date =
+      e.event.business_date == date_ ? date_text_ : protocol::format_date(e.event.business_date);
+  const auto* card = std::get_if<protocol::card_summary>(&e.payment_method);
+
+  auto c = channel(channel_id);
+  if (!c) return c.error();
+  row_.clear();
+  row_.append("D,");
+  field(row_, business_date);
+  field(row_, channel_id);
+  field(row_, e.merchant_id);
+  field(row_, e.event.payment_id);
+  field(row_, e.event.id);
+  field(row_, type);
+  int_field(row_, event.amount);
+  field(row_, currency);
+  optional_field(row_, e.event.rrn);
+  optional_field(row_, e.event.stan);
+  optional_field(row_, e.event.authorization_code);
+  optional_field(row_, e.event.response_code);
+  field(row_, card ? std::string_view(card->bin) : std::string_view());
+  field(row_, card ? std::string_view(card->last4) : std::string_view());
+  append_event_time(row_, e.event.time);
+  row_.push_back('\n');
+  (*c)->file.write(row_);
+  (*c)->amount_total += event.amount;
+  ++(*c)->summary.row_count;
+  if (event.adjustment) ++(*c)->summary.adjustment_count;
+  add_to(total_of((*c)->summary.totals, currency), event.amount, 0);
+
+  auto m = merchant(e.merchant_id);
+  if (!m) return m.error();
+  statement& s = **m;
+  if (!s.last || s.last_channel != channel_id) {
+    s.last = &s.segments[channel_id];
+    s.last_channel = channel_id;
+  }
+  std::string& out = s.last->rows;
+  const std::size_t before = out.size();
+  out.append("D,");
+  field(out, business_date);
+  field(out, e.merchant_id);
+  field(out, e.event.payment_id);
+  field(out, e.event.id);
+  field(out, type);
+  field(out, channel_id);
+  int_field(out, event.amount);
+  int_field(out, event.fee);
+  int_field(out, event.amount - event.fee);
+  field(out, currency);
+  field(out, brand_of(e.payment_method));
+  append_event_time(out, e.event.time);
+  out.push_back('\n');
+  segment_bytes_ += out.size() - before;
+  ++s.summary.row_count;
+  if (event.adjustment) ++s.summary.adjustment_count;
+  add_to(total_of(s.summary.totals, currency), event.amount, event.fee);
+  if (segment_bytes_ > limits::clearing_segment_memory_max) return spill_segments();
+  return {};
+}
+
+result<void> batch_writer::spill_segments() {
+  for (auto& [merchant_id, s] : merchants_) {
+    for (auto& [channel_id, seg] : s->segments) {
+      if (seg.rows.empty()) continue;
+      if (seg.spill_fd < 0) {
+        seg.spill_path = dir_ + "/.segment." + tag_ + "." + merchant_id + "." + channel_id + ".tmp";
+        seg.spill_fd = ::open(seg.spill_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (seg.spill_fd < 0) {
+          const int e = errno;
+          seg.spill_path.clear();
+          return errno_code(e);
+        }
+      }
+      std::size_t done = 0;
+      while (done < seg.rows.size()) {
+        const ssize_t n = ::write(seg.spill_fd, seg.rows.data() + done, seg.rows.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_code(errno);
+        done += static_cast<std::size_t>(n);
+      }
+      seg.rows.clear();
+      seg.rows.shrink_to_fit();
+    }
+  }
+  segment_bytes_ = 0;
+  return {};
+}
+
+result<std::vector<layout::batch_file>> batch_writer::finish() {
+  std::vector<layout::batch_file> out;
+  for (auto& [id, c] : channels_) {
+    // The trailer: the detail row count in payment_id, the signed sum in amount.
+    row_.assign("T,");
+    field(row_, date_text_);
+    field(row_, id);
+    row_.push_back(',');
+    int_field(row_, static_cast<std::int64_t>(c->summary.row_count));
+    row_.append(",,");
+    int_field(row_, c->amount_total);
+    row_.append(",,,,,,,");
+    row_.push_back('\n');
+    c->file.write(row_);
+    if (auto done = c->file.finish(); !done) return done.error();
+    c->summary.sha256 = c->file.sha256();
+    out.push_back(c->summary);
+  }
+  for (auto& [id, s] : merchants_) {
+    auto file = output_file::create(dir_, s->summary.file_name, tag_);
+    if (!file) return file.error();
+    file->write(settlement_header);
+    file->write("\n");
+    for (auto& [channel_id, seg] : s->segments) {
+      if (seg.spill_fd >= 0) {
+        if (::lseek(seg.spill_fd, 0, SEEK_SET) < 0) return errno_code(errno);
+        std::string chunk(limits::clearing_write_buffer_size, '\0');
+        for (;;) {
+          const ssize_t n = ::read(seg.spill_fd, chunk.data(), chunk.size());
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) return errno_code(errno);
+          if (n == 0) break;
+          file->write(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
+        }
+      }
+      file->write(seg.rows);
+      seg.rows = {};
+    }
+    // One trailer per currency in currency order; a statement of a quiet day has one of zeros.
+    const std::vector<layout::currency_total> none{layout::currency_total{}};
+    for (const auto& t : s->summary.totals.empty() ? none : s->summary.totals) {
+      row_.assign("T,");
+      field(row_, date_text_);
+      field(row_, id);
+      int_field(row_, static_cast<std::int64_t>(t.row_count));
+      row_.append(",,,");
+      int_field(row_, t.gross);
+      int_field(row_, t.fee);
+      int_field(row_, t.net);
+      field(row_, t.currency);
+      row_.append(",\n");
+      file->write(row_);
+    }
+    if (auto done = file->finish(); !done) return done.error();
+    s->summary.sha256 = file->sha256();
+    out.push_back(s->summary);
+    finished_.push_back(std::move(*file));
+  }
+  return out;
+}
+
+result<void> batch_writer::publish() {
+  for (auto& [id, c] : channels_) {
+    if (auto done = c->file.publish(); !done) return done;
+  }
+  for (auto& f : finished_) {
+    if (auto done = f.publish(); !done) return done;
+  }
+  return {};
+}
+
+}  // namespace sy::clearing
