@@ -419,4 +419,33 @@ inline constexpr std::int64_t sim_callback_delay_ms_max = 24 * 3600 * 1000;
 // Idle keep-alive connections are closed after this (0: never); at most an hour.
 inline constexpr std::int64_t sim_idle_timeout_ms_max = 3'600'000;
 
+// ---- Bank settlement files (clearing/bank_file.h) ----
+// A row of the default mapping is about 60 bytes; 4096 leaves ample room for a bank's wide layout
+// with skipped free-text columns. A longer line is garbage or an attack: it is refused as soon as
+// the reader has seen 4096 bytes of it, so a line of gigabytes costs no more than one of 4097.
+// Counted per row without its line end (a line break inside a quoted field does not end a row).
+inline constexpr std::size_t bank_file_line_size_max = 4096;
+// A header row of the widest mapping (every column named, each name an id) always fits a line.
+static_assert(settlement_column_count_max * (config_id_size_max + 1) <= bank_file_line_size_max,
+              "the header of a full mapping must fit a line");
+// The reader takes the file in chunks of 1 MiB: one read call and one carry-over of a partial
+// line per ~15,000 rows cost nothing per row, and the reader never holds more than a chunk plus
+// a line, whatever the file size (reconciliation reads files of millions of rows).
+inline constexpr std::size_t bank_file_chunk_size = std::size_t{1} << 20;
+// A partial line is carried over and scanned again once per chunk: a chunk at least a line long
+// keeps that to a second look at each byte of the carried line.
+static_assert(bank_file_chunk_size >= bank_file_line_size_max);
+// Field sizes come from ISO 8583, where the bank took them: RRN is DE 37 an12, STAN DE 11 n6, the
+// authorization code DE 38 an6.
+inline constexpr std::size_t bank_file_rrn_size_max = 12;
+inline constexpr std::size_t bank_file_stan_digits = 6;
+inline constexpr std::size_t bank_file_authorization_code_size_max = 6;
+// Amounts: 18 digits always fit std::int64_t (its maximum has 19, and not every 19-digit number
+// fits), and every amount the switch itself can clear has fewer.
+inline constexpr std::size_t bank_file_amount_digits_max = 18;
+static_assert(amount_minor_max < 1'000'000'000'000'000'000, "a cleared amount must be readable");
+// Error messages quote at most this many bytes of a field: enough to recognise it, and a field of
+// a 4 KiB line cannot flood a log or a terminal.
+inline constexpr std::size_t bank_file_quoted_value_size_max = 64;
+
 }  // namespace sy::limits
