@@ -24,9 +24,9 @@ namespace {
 
 using std::chrono::year_month_day;
 
-constexpr std::array<std::string_view, 7> clearing_errc_names{
-    "date_open",      "merchant_unknown", "book_inconsistent", "not_reproducible",
-    "concurrent_run", "store_failed",     "output_failed"};
+constexpr std::array<std::string_view, 9> clearing_errc_names{
+    "date_open",    "merchant_unknown", "book_inconsistent", "not_reproducible", "concurrent_run",
+    "store_failed", "output_failed",    "not_cleared",       "bad_input"};
 
 clearing_error failure(clearing_errc code, std::string message) {
   return {code, std::move(message)};

@@ -28,6 +28,8 @@ enum class clearing_errc : std::uint8_t {
   concurrent_run,     // another run finalized an earlier date meanwhile: run again
   store_failed,       // a read or a commit failed
   output_failed,      // a file could not be written (the directory, a full disk)
+  not_cleared,        // reconciliation of a date not cleared yet
+  bad_input,          // a bank file, or a request naming what the configuration lacks
 };
 
 std::string_view to_string(clearing_errc e) noexcept;

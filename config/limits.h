@@ -292,6 +292,9 @@ inline constexpr std::size_t clearing_segment_memory_max = std::size_t{64} << 20
 inline constexpr std::int64_t clearing_catch_up_days = 31;
 // A failed automatic clearing (a full disk, say) is tried again this much later.
 inline constexpr std::int64_t clearing_retry_s = 300;
+// A reconciliation stores at most this many discrepancies: more means the wrong file (another
+// channel's, another date's), and the report lists them all for that diagnosis.
+inline constexpr std::size_t reconcile_stored_discrepancy_count_max = 100'000;
 // The journal is read in pages of this many entries (one short read transaction each).
 inline constexpr std::size_t clearing_journal_page_count = 1024;
 

@@ -1,0 +1,389 @@
+// Reconciliation: a sorted index of the switch's cleared records (RRN and event type), the bank's
+// rows streamed against it, the report written atomically only once the whole file has been
+// read, then the discrepancies merged into the store.
+#include "clearing/reconcile.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <tuple>
+
+#include "clearing/bank_file.h"
+#include "clearing/batch_files.h"
+#include "clearing/book.h"
+#include "clearing/ids.h"
+#include "clearing/output_file.h"
+#include "config/limits.h"
+#include "protocol/merchant_resources.h"
+
+namespace sy::clearing {
+namespace {
+
+using layout::discrepancy_class;
+using std::chrono::year_month_day;
+
+// What reconciliation matches on besides the channel and date: the RRN (an12) and event type.
+struct record_key {
+  std::array<char, 12> rrn{};
+  std::uint8_t rrn_size = 0;
+  std::uint8_t type = 0;  // event_type
+
+  friend auto operator<=>(const record_key&, const record_key&) = default;
+};
+
+// nullopt for an RRN longer than DE 37 allows (it cannot be one of the switch's).
+std::optional<record_key> key_of(std::string_view rrn, event_type type) {
+  if (rrn.size() > record_key{}.rrn.size()) return std::nullopt;
+  record_key k;
+  std::memcpy(k.rrn.data(), rrn.data(), rrn.size());
+  k.rrn_size = static_cast<std::uint8_t>(rrn.size());
+  k.type = static_cast<std::uint8_t>(type);
+  return k;
+}
+
+std::optional<event_type> bank_event_type(std::string_view text) {
+  for (const auto t :
+       {event_type::sale, event_type::capture, event_type::refund, event_type::reversal}) {
+    if (to_string(t) == text) return t;
+  }
+  return std::nullopt;
+}
+
+// One record the switch cleared to the channel: what the bank's row is checked against. Kept
+// small (64 bytes), because the index holds one per cleared event.
+struct switch_record {
+  record_key key;
+  std::array<char, 3> currency{};
+  std::array<char, 6> stan{};
+  std::uint8_t stan_size = 0;
+  std::int64_t amount = 0;                 // signed, as in the clearing file
+  std::array<std::uint8_t, 16> payment{};  // the payment id's bytes
+  std::uint32_t order = 0;                 // its row in the clearing file
+  std::uint64_t bank_line = 0;             // the bank row that matched it; 0: none yet
+
+  std::string_view currency_code() const { return {currency.data(), currency.size()}; }
+  std::string payment_id() const { return to_string(object_id{id_kind::payment, payment}); }
+};
+
+// Compares a record with a key either way round, for std::equal_range over the sorted index.
+struct by_key {
+  bool operator()(const switch_record& r, const record_key& k) const { return r.key < k; }
+  bool operator()(const record_key& k, const switch_record& r) const { return k < r.key; }
+};
+
+clearing_error error_of(clearing_errc code, std::string message) {
+  return {code, std::move(message)};
+}
+
+// The switch's records for the channel from the sealed date's member list, sorted by key (equal
+// keys in clearing order).
+result<std::vector<switch_record>, clearing_error> index_of(const clearing_context& ctx,
+                                                            const layout::batch_record& seal,
+                                                            std::string_view channel) {
+  std::vector<switch_record> index;
+  auto visited = visit_sealed(
+      ctx.env, seal, [&](const layout::journal_entry& entry, bool) -> result<void, clearing_error> {
+        if (entry.channel != channel) return {};
+        const auto& e = entry.event;
+        switch_record r;
+        if (const auto k = key_of(e.rrn.value_or(""), e.type)) r.key = *k;
+        const auto code = e.amount.currency.code();
+        std::copy(code.begin(), code.end(), r.currency.begin());
+        if (e.stan && e.stan->size() <= r.stan.size()) {
+          std::copy(e.stan->begin(), e.stan->end(), r.stan.begin());
+          r.stan_size = static_cast<std::uint8_t>(e.stan->size());
+        }
+        r.amount = e.type == event_type::refund ? -e.amount.amount : e.amount.amount;
+        if (const auto id = parse_id(e.payment_id, id_kind::payment)) r.payment = id->bytes;
+        r.order = static_cast<std::uint32_t>(index.size());
+        index.push_back(r);
+        return {};
+      });
+  if (!visited) return visited.error();
+  std::stable_sort(index.begin(), index.end(),
+                   [](const switch_record& a, const switch_record& b) { return a.key < b.key; });
+  return index;
+}
+
+// The report's rows and the discrepancies to store, as they are found.
+class findings {
+ public:
+  findings(output_file report, std::string_view channel, std::chrono::sys_seconds now)
+      : report_(std::move(report)), channel_(channel), now_(now) {
+    report_.write(recon_header);
+    report_.write("\n");
+  }
+
+  void add(discrepancy_class kind, std::string_view rrn, std::string_view stan,
+           std::string_view type, std::optional<std::int64_t> switch_amount,
+           std::optional<std::int64_t> bank_amount, std::string_view currency,
+           std::string payment_id, std::string detail) {
+    ++summary_.discrepancies[static_cast<std::size_t>(kind)];
+    row_.clear();
+    append_csv_field(row_, layout::to_string(kind));
+    for (const auto text : {rrn, stan, type}) {
+      row_.push_back(',');
+      append_csv_field(row_, text);
+    }
+    for (const auto& amount : {switch_amount, bank_amount}) {
+      row_.push_back(',');
+      if (amount) row_.append(std::to_string(*amount));
+    }
+    switch_total_ += switch_amount.value_or(0);
+    bank_total_ += bank_amount.value_or(0);
+    for (const std::string_view text :
+         {currency, std::string_view(payment_id), std::string_view(detail)}) {
+      row_.push_back(',');
+      append_csv_field(row_, text);
+    }
+    row_.push_back('\n');
+    report_.write(row_);
+    ++rows_;
+    if (found_.size() < limits::reconcile_stored_discrepancy_count_max) {
+      found_.push_back({kind,
+                        std::string(rrn),
+                        std::string(stan),
+                        std::string(type),
+                        switch_amount,
+                        bank_amount,
+                        std::string(currency),
+                        std::move(payment_id),
+                        std::move(detail),
+                        now_,
+                        "",
+                        {},
+                        ""});
+    } else {
+      too_many_ = true;
+    }
+  }
+
+  // The trailer (the sums of both amount columns, the row count in payment_id), then fsync.
+  result<void> finish() {
+    report_.write("T,,,," + std::to_string(switch_total_) + "," + std::to_string(bank_total_) +
+                  ",," + std::to_string(rows_) + ",\n");
+    return report_.finish();
+  }
+
+  output_file& report() { return report_; }
+  reconcile_summary& summary() { return summary_; }
+  std::vector<layout::discrepancy_record>& found() { return found_; }
+  bool too_many() const { return too_many_; }
+
+ private:
+  output_file report_;
+  std::string channel_;
+  std::chrono::sys_seconds now_;
+  reconcile_summary summary_;
+  std::vector<layout::discrepancy_record> found_;
+  bool too_many_ = false;
+  std::uint64_t rows_ = 0;
+  std::int64_t switch_total_ = 0;
+  std::int64_t bank_total_ = 0;
+  std::string row_;
+};
+
+std::string amount_text(std::int64_t amount, std::string_view currency) {
+  return std::to_string(amount) + " " + std::string(currency);
+}
+
+// Classifies one bank row against the index (specs/clearing-files.md classes).
+void classify(const bank_record& row, std::string_view date, std::vector<switch_record>& index,
+              findings& out) {
+  ++out.summary().bank_rows;
+  const std::string where = "line " + std::to_string(row.line);
+  const auto type = bank_event_type(row.event_type);  // the reader checked the name
+  const auto missing = [&](std::string detail) {
+    out.add(discrepancy_class::missing_at_switch, row.rrn, row.stan, row.event_type, std::nullopt,
+            row.amount, row.currency, "", where + ": " + std::move(detail));
+  };
+  if (!row.business_date.empty() && row.business_date != date) {
+    return missing("business date " + std::string(row.business_date) + ", not " +
+                   std::string(date));
+  }
+  const auto key = type ? key_of(row.rrn, *type) : std::nullopt;
+  if (!key) return missing("the switch cleared no such record");
+  auto [first, last] = std::equal_range(index.begin(), index.end(), *key, by_key{});
+  if (first == last) return missing("the switch cleared no such record");
+  const auto unmatched =
+      std::find_if(first, last, [](const switch_record& r) { return r.bank_line == 0; });
+  if (unmatched == last) {
+    out.add(discrepancy_class::duplicate_at_bank, row.rrn, row.stan, row.event_type, first->amount,
+            row.amount, row.currency, first->payment_id(),
+            where + ": listed again (first on line " + std::to_string(first->bank_line) + ")");
+    return;
+  }
+  unmatched->bank_line = row.line;
+  if (unmatched->amount == row.amount && unmatched->currency_code() == row.currency) {
+    ++out.summary().matched;
+    return;
+  }
+  out.add(discrepancy_class::amount_mismatch, row.rrn, row.stan, row.event_type, unmatched->amount,
+          row.amount, row.currency, unmatched->payment_id(),
+          where + ": the switch cleared " +
+              amount_text(unmatched->amount, unmatched->currency_code()) + "; the bank lists " +
+              amount_text(row.amount, row.currency));
+}
+
+// The switch's records no bank row matched, in clearing file order.
+void report_missing_at_bank(std::vector<switch_record>& index, std::string_view clearing_file,
+                            findings& out) {
+  std::vector<const switch_record*> missing;
+  for (const auto& r : index) {
+    if (r.bank_line == 0) missing.push_back(&r);
+  }
+  std::sort(missing.begin(), missing.end(),
+            [](const switch_record* a, const switch_record* b) { return a->order < b->order; });
+  for (const auto* r : missing) {
+    out.add(discrepancy_class::missing_at_bank,
+            std::string_view(r->key.rrn.data(), r->key.rrn_size),
+            std::string_view(r->stan.data(), r->stan_size),
+            to_string(static_cast<event_type>(r->key.type)), r->amount, std::nullopt,
+            r->currency_code(), r->payment_id(),
+            "in " + std::string(clearing_file) + ", not in the bank's file");
+  }
+}
+
+using match_key = std::tuple<discrepancy_class, std::string, std::string,
+                             std::optional<std::int64_t>, std::optional<std::int64_t>, std::string>;
+
+match_key match_key_of(const layout::discrepancy_record& d) {
+  return {d.kind, d.rrn, d.event_type, d.switch_amount, d.bank_amount, d.currency};
+}
+
+// Merges this run's discrepancies into those stored for the channel and date: a repeat keeps its
+// number and resolution, a new one is numbered after the last, and an open one not found again is
+// closed by the run with a note.
+result<void, clearing_error> store_findings(const clearing_context& ctx,
+                                            const reconcile_request& request,
+                                            std::vector<layout::discrepancy_record>& found,
+                                            std::chrono::sys_seconds now,
+                                            reconcile_summary& summary) {
+  const book b(ctx.env);
+  auto stored = b.discrepancies(request.channel, request.business_date);
+  if (!stored) {
+    return error_of(clearing_errc::store_failed,
+                    "reading the stored discrepancies: " + stored.error().message());
+  }
+  std::multimap<match_key, std::size_t> unclaimed;  // stored index by what it records
+  std::uint32_t next_number = 1;
+  for (std::size_t i = 0; i < stored->size(); ++i) {
+    unclaimed.emplace(match_key_of((*stored)[i].record), i);
+    next_number = std::max(next_number, (*stored)[i].number + 1);
+  }
+  std::vector<store::unit_of_work> units;
+  for (auto& d : found) {
+    const auto it = unclaimed.find(match_key_of(d));
+    if (it != unclaimed.end()) {
+      unclaimed.erase(it);
+      continue;
+    }
+    units.push_back(
+        record_discrepancy(request.channel, request.business_date, next_number++, d, std::nullopt));
+    ++summary.stored_new;
+  }
+  for (const auto& [key, i] : unclaimed) {
+    const auto& before = (*stored)[i].record;
+    if (!before.open()) continue;
+    auto after = before;
+    after.resolved_by = "switchyard reconcile";
+    after.resolved_at = now;
+    after.note = "not found again by the reconciliation of " + request.bank_file;
+    units.push_back(record_discrepancy(request.channel, request.business_date, (*stored)[i].number,
+                                       after, before));
+    ++summary.closed;
+  }
+  const auto outcome = store::commit_all_and_wait(ctx.writer, std::move(units));
+  if (outcome.error) {
+    return error_of(clearing_errc::store_failed,
+                    "storing the discrepancies: " + outcome.error.message() +
+                        " (the report stands; reconcile again to store them)");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string recon_file_name(std::string_view channel, std::chrono::year_month_day date) {
+  std::string compact = protocol::format_date(date);
+  std::erase(compact, '-');
+  return "recon_" + std::string(channel) + "_" + compact + ".csv";
+}
+
+result<reconcile_summary, clearing_error> reconcile(const clearing_context& ctx,
+                                                    const reconcile_request& request,
+                                                    std::chrono::sys_seconds now) {
+  const auto channel =
+      std::find_if(ctx.cfg.channels.begin(), ctx.cfg.channels.end(),
+                   [&](const config::channel& c) { return c.id == request.channel; });
+  if (channel == ctx.cfg.channels.end()) {
+    return error_of(clearing_errc::bad_input,
+                    "channel " + request.channel + " is not in the configuration");
+  }
+  auto mapping = bank_file_mapping::make(channel->settlement_columns);
+  if (!mapping) {
+    return error_of(clearing_errc::bad_input,
+                    "channel " + request.channel + " settlement_columns: " + mapping.error());
+  }
+  const std::string date = protocol::format_date(request.business_date);
+  auto seal = book(ctx.env).batch(request.business_date);
+  if (!seal) {
+    return error_of(clearing_errc::store_failed,
+                    "reading the seal of " + date + ": " + seal.error().message());
+  }
+  if (!*seal) {
+    return error_of(clearing_errc::not_cleared,
+                    date + " is not cleared yet: run `switchyard clear --date " + date + "` first");
+  }
+  std::ifstream in(request.bank_file, std::ios::binary);
+  if (!in) {
+    return error_of(clearing_errc::bad_input,
+                    "cannot open " + request.bank_file + ": " + std::strerror(errno));
+  }
+  auto index = index_of(ctx, **seal, request.channel);
+  if (!index) return index.error();
+
+  const std::string name = recon_file_name(request.channel, request.business_date);
+  auto report = output_file::create(ctx.cfg.clearing.output_dir, name,
+                                    std::to_string(now.time_since_epoch().count()));
+  if (!report) {
+    return error_of(clearing_errc::output_failed, "cannot write " + name + " in " +
+                                                      ctx.cfg.clearing.output_dir + ": " +
+                                                      report.error().message());
+  }
+  findings out(std::move(*report), request.channel, now);
+  out.summary().switch_records = index->size();
+  const auto refused = read_bank_file(in, *mapping, [&](const bank_record& row) {
+    classify(row, date, *index, out);
+    return true;
+  });
+  if (refused) {
+    // The report is never published: a partial one would read as complete.
+    return error_of(clearing_errc::bad_input, request.bank_file + ": " + to_string(*refused));
+  }
+  report_missing_at_bank(*index, clearing_file_name(request.channel, request.business_date), out);
+  if (auto done = out.finish(); !done) {
+    return error_of(clearing_errc::output_failed,
+                    "writing " + name + ": " + done.error().message());
+  }
+  if (auto done = out.report().publish(); !done) {
+    return error_of(clearing_errc::output_failed,
+                    "publishing " + name + ": " + done.error().message());
+  }
+  auto summary = out.summary();
+  summary.report_path = ctx.cfg.clearing.output_dir + "/" + name;
+  if (out.too_many()) {
+    return error_of(clearing_errc::bad_input,
+                    "more than " + std::to_string(limits::reconcile_stored_discrepancy_count_max) +
+                        " discrepancies (is " + request.bank_file + " the file of " +
+                        request.channel + " for " + date + "?): " + summary.report_path +
+                        " lists them all; none was stored");
+  }
+  if (auto stored = store_findings(ctx, request, out.found(), now, summary); !stored) {
+    return stored.error();
+  }
+  return summary;
+}
+
+}  // namespace sy::clearing
