@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   sy::gateway::cli::add_run_command(app, status);
   sy::gateway::cli::add_config_commands(app, status);
   sy::gateway::cli::add_store_commands(app, status);
+  sy::gateway::cli::add_clearing_commands(app, status);
   sy::gateway::cli::add_iso8583_commands(app, status);
   sy::gateway::cli::add_keys_commands(app, status);
   sy::gateway::cli::add_sim_commands(app, status);

@@ -24,6 +24,7 @@
 #include "clearing/store/writer.h"
 #include "config/limits.h"
 #include "gateway/admin_api.h"
+#include "gateway/clearing_daemon.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/http_server.h"
 #include "gateway/merchant_api.h"
@@ -248,6 +249,18 @@ exit_code restore_daily_volume(const config::config& c, const store::environment
 }
 
 // The scrape-time families: channels, links, the store writer and the HTTP server.
+void add_clearing_collectors(gateway_metrics& m, const clearing_daemon& clearing) {
+  m.add_collector("sy_clearing_runs_total", "Business dates cleared and sealed by the daemon",
+                  metrics::kind::counter, {}, [&clearing](metrics::sample_sink& out) {
+                    out.add(static_cast<double>(clearing.counters().runs));
+                  });
+  m.add_collector("sy_clearing_failures_total",
+                  "Automatic clearing runs that failed (logged; tried again later)",
+                  metrics::kind::counter, {}, [&clearing](metrics::sample_sink& out) {
+                    out.add(static_cast<double>(clearing.counters().failures));
+                  });
+}
+
 void add_collectors(gateway_metrics& m, const config::config& c, const routing::health_board& h,
                     const std::vector<std::unique_ptr<routing::io::bank_link>>& links,
                     const store::writer& w, const http_server& server,
@@ -484,6 +497,8 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
     return exit_code::listen_failed;
   }
   add_collectors(metrics, cfg, health, links, writer, **server, recovery);
+  clearing_daemon clearing(**env, writer, *calendar, [&ctx] { return ctx.current()->config; });
+  add_clearing_collectors(metrics, clearing);
   (*server)->start();
   std::printf("switchyard: merchant API listening on %s:%u\n",
               cfg.listen.merchant_api.address.c_str(), (*server)->merchant_port());
@@ -500,6 +515,7 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
   signals.wait([&ctx, &load] { reload(ctx, load); });
   // Graceful stop: answers in flight first, then the channels, then the book.
   (*server)->stop(std::chrono::milliseconds{limits::shutdown_drain_ms});
+  clearing.stop();
   recovery.stop();
   stop_links(links);
   for (auto& wallet : wallets) wallet->stop();

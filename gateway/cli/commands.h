@@ -19,6 +19,10 @@ void add_config_commands(CLI::App& app, exit_code& status);
 // every record's checksum, of the store the configuration names.
 void add_store_commands(CLI::App& app, exit_code& status);
 
+// `switchyard clear --date D`, `switchyard reconcile --channel C --date D --file F` and
+// `switchyard discrepancies list|resolve`: clearing and reconciliation (docs/clearing.md).
+void add_clearing_commands(CLI::App& app, exit_code& status);
+
 // `switchyard keys init|generate|import|rotate|retire|list|check`: the HSM's keys (KCVs, never
 // key material).
 void add_keys_commands(CLI::App& app, exit_code& status);

@@ -33,7 +33,7 @@ const merchant_key m2_added{"key_m2_added", std::string(40, 'g')};  // configure
 const merchant_key frozen{"key_frozen", std::string(40, 'd')};
 const merchant_key limited{"key_limited", std::string(40, 'e')};
 const merchant_key pinned{"key_pinned", std::string(40, 'f')};  // needs its client certificate
-constexpr const char* pan = "4111111111111111";
+constexpr const char* pan = test_pan;
 
 std::string card_payment(std::int64_t amount, const std::string& reference, bool capture = true,
                          const std::string& number = pan) {
@@ -63,25 +63,24 @@ class MerchantApi : public SwitchWithBank {
     std::filesystem::create_directories(client_dir_);
     routing::test::make_certificate(client_dir_, "merchant-client");
     std::ofstream(config_path(), std::ios::app)
-        << merchant("m1", {m1, m1_second},
-                    "[merchants.rate_limit]\nrequests_per_s = 100000\nburst = 100000\n")
-        << merchant("m2", {m2}, "")
-        << merchant("m_frozen", {frozen}, "[merchants.risk]\nfrozen = true\n")
-        << merchant("m_limited", {limited},
-                    "[merchants.rate_limit]\nrequests_per_s = 1\nburst = 2\n"
-                    "[merchants.risk]\ntransaction_amount_max = { CNY = 100000 }\n"
-                    "blocked_bins = [\"400000-400099\"]\n")
-        << merchant("m_pinned", {pinned}, "",
-                    "client_certificate_sha256 = [\"" +
-                        colon_pairs(certificate_sha256((client_dir_ / "cert.pem").string())) +
-                        "\"]\n")
+        << merchant_toml("m1", {m1, m1_second},
+                         "[merchants.rate_limit]\nrequests_per_s = 100000\nburst = 100000\n")
+        << merchant_toml("m2", {m2}, "")
+        << merchant_toml("m_frozen", {frozen}, "[merchants.risk]\nfrozen = true\n")
+        << merchant_toml("m_limited", {limited},
+                         "[merchants.rate_limit]\nrequests_per_s = 1\nburst = 2\n"
+                         "[merchants.risk]\ntransaction_amount_max = { CNY = 100000 }\n"
+                         "blocked_bins = [\"400000-400099\"]\n")
+        << merchant_toml("m_pinned", {pinned}, "",
+                         "client_certificate_sha256 = [\"" +
+                             colon_pairs(certificate_sha256((client_dir_ / "cert.pem").string())) +
+                             "\"]\n")
         << "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
     make_keys();
     // The environment a reload reads its secrets from is the one the switch started with.
     ::setenv(("SY_TEST_SECRET_" + m2_added.id).c_str(), m2_added.secret.c_str(), 1);
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);
-    ca_ = (dir_ / "cert.pem").string();
     for (int i = 0; i < 100 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -97,42 +96,6 @@ class MerchantApi : public SwitchWithBank {
     SwitchWithBank::TearDown();
   }
 
-  // `keys_before` go in the merchant's own table, `extra` (sub-tables) after its API keys.
-  static std::string merchant(const std::string& id, std::vector<merchant_key> keys,
-                              const std::string& extra, const std::string& keys_before = {}) {
-    std::string out =
-        "[[merchants]]\nid = \"" + id + "\"\nname = \"" + id + "\"\nmcc = \"5812\"\n" + keys_before;
-    for (const auto& k : keys) {
-      const std::string variable = "SY_TEST_SECRET_" + k.id;
-      ::setenv(variable.c_str(), k.secret.c_str(), 1);
-      out += "[[merchants.api_keys]]\nid = \"" + k.id + "\"\nsecret = \"env:" + variable + "\"\n";
-    }
-    return out + extra;
-  }
-
-  // One signed request on a fresh connection; the answer's signature is checked when `signed`.
-  http_reply call(const merchant_key& key, signed_parts parts, bool expect_signed = true) {
-    tls_connection c(merchant_port_, ca_);
-    EXPECT_TRUE(c.connected());
-    std::string nonce;
-    c.send(signed_request(key, parts, &nonce));
-    auto reply = c.read();
-    if (expect_signed) {
-      EXPECT_TRUE(answer_signed_by(key, nonce, reply)) << reply.body;
-    }
-    EXPECT_EQ(reply.body.find(pan), std::string::npos) << "a PAN in an answer";
-    return reply;
-  }
-
-  http_reply post(const merchant_key& key, const std::string& path, const std::string& body,
-                  const std::string& idempotency_key) {
-    return call(key, {"POST", path, body, idempotency_key});
-  }
-
-  http_reply get(const merchant_key& key, const std::string& path) {
-    return call(key, {"GET", path, "", std::nullopt});
-  }
-
   // "AB:CD:...": the fingerprint as `openssl x509 -fingerprint -sha256` prints it.
   static std::string colon_pairs(const std::string& hex) {
     std::string out;
@@ -146,7 +109,6 @@ class MerchantApi : public SwitchWithBank {
 
   std::unique_ptr<background_process> bank_;
   std::unique_ptr<background_process> switch_;
-  std::string ca_;
   std::filesystem::path client_dir_;  // the pinned merchant's client certificate
 };
 
@@ -369,14 +331,14 @@ TEST_F(MerchantApi, AnswersBadRequestsWithSpecificErrors) {
 
 TEST_F(MerchantApi, OversizedAndNonHttpInputIsAnsweredAndTheSwitchServesOn) {
   {
-    tls_connection c(merchant_port_, ca_);
+    tls_connection c(merchant_port_, ca_path());
     c.send(signed_request(m1, {"POST", "/v1/payments", std::string(17 * 1024, ' '), "o-1"}));
     const auto r = c.read();
     EXPECT_EQ(r.status, 413) << r.body;
     EXPECT_EQ(error_code_of(r), "body_too_large");
   }
   {
-    tls_connection c(merchant_port_, ca_);
+    tls_connection c(merchant_port_, ca_path());
     c.send("GET /v1/payments HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9 * 1024, 'a') +
            "\r\n\r\n");
     const auto r = c.read();
@@ -384,20 +346,20 @@ TEST_F(MerchantApi, OversizedAndNonHttpInputIsAnsweredAndTheSwitchServesOn) {
     EXPECT_EQ(error_code_of(r), "header_too_large");
   }
   {
-    tls_connection c(merchant_port_, ca_);
+    tls_connection c(merchant_port_, ca_path());
     c.send(std::string("\x16\x03\x01 definitely not HTTP\r\n\r\n"));
     const auto r = c.read();
     EXPECT_TRUE(r.status == 400 || r.status == 0) << r.status;
   }
   {
-    tls_connection c(merchant_port_, ca_);
+    tls_connection c(merchant_port_, ca_path());
     c.send("POST /v1/payments HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"amount\"");
   }  // a truncated request, then the client goes away
   EXPECT_EQ(post(m1, "/v1/payments", card_payment(1099, "after"), "o-2").status, 201);
 }
 
 TEST_F(MerchantApi, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
-  tls_connection c(merchant_port_, ca_);
+  tls_connection c(merchant_port_, ca_path());
   std::string nonces[3];
   std::string bytes;
   for (int i = 0; i < 3; ++i) {
@@ -415,7 +377,7 @@ TEST_F(MerchantApi, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
 }
 
 TEST_F(MerchantApi, ASlowClientIsAnswered408AndDisconnected) {
-  tls_connection c(merchant_port_, ca_);
+  tls_connection c(merchant_port_, ca_path());
   c.send("GET /v1/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // headers never finished
   const auto late = c.read(std::chrono::seconds(8));
   EXPECT_EQ(late.status, 408) << late.body;
@@ -444,7 +406,7 @@ TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
 // refused with its errors while the running one serves on.
 TEST_F(MerchantApi, ReloadsOnSighupWithoutDroppingConnectionsAndKeepsItOnErrors) {
   const signed_parts list{"GET", "/v1/payments", "", {}};
-  tls_connection kept(merchant_port_, ca_);
+  tls_connection kept(merchant_port_, ca_path());
   ASSERT_TRUE(kept.send(signed_request(m2, list)));
   ASSERT_EQ(kept.read().status, 200);
   EXPECT_EQ(call(m2_added, list, false).status, 401);
@@ -492,7 +454,7 @@ TEST_F(MerchantApi, APinnedMerchantNeedsItsClientCertificate) {
   const auto ask = [&](const merchant_key& key, const std::filesystem::path& cert_dir) {
     const auto certificate = cert_dir.empty() ? "" : (cert_dir / "cert.pem").string();
     const auto private_key = cert_dir.empty() ? "" : (cert_dir / "key.pem").string();
-    tls_connection c(merchant_port_, ca_, certificate, private_key);
+    tls_connection c(merchant_port_, ca_path(), certificate, private_key);
     EXPECT_TRUE(c.connected());
     std::string nonce;
     c.send(signed_request(key, list, &nonce));
@@ -526,13 +488,13 @@ TEST_F(MerchantApi, OverItsConnectionLimitANewConnectionIsAnswered503AndClosed) 
   switch_ = start_switch();
   ASSERT_NE(merchant_port_, 0);
 
-  auto first = std::make_unique<tls_connection>(merchant_port_, ca_);
-  tls_connection second(merchant_port_, ca_);
+  auto first = std::make_unique<tls_connection>(merchant_port_, ca_path());
+  tls_connection second(merchant_port_, ca_path());
   for (tls_connection* c : {first.get(), &second}) {
     ASSERT_TRUE(c->send(signed_request(m1, {"GET", "/v1/payments", "", {}})));
     EXPECT_EQ(c->read().status, 200);
   }
-  tls_connection third(merchant_port_, ca_);
+  tls_connection third(merchant_port_, ca_path());
   ASSERT_TRUE(third.connected());
   ASSERT_TRUE(third.send(signed_request(m1, {"GET", "/v1/payments", "", {}})));
   const auto shed = third.read();
@@ -545,7 +507,7 @@ TEST_F(MerchantApi, OverItsConnectionLimitANewConnectionIsAnswered503AndClosed) 
   http_reply served;
   for (int i = 0; i < 100 && served.status != 200; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    tls_connection again(merchant_port_, ca_);
+    tls_connection again(merchant_port_, ca_path());
     if (again.send(signed_request(m1, {"GET", "/v1/payments", "", {}}))) served = again.read();
   }
   EXPECT_EQ(served.status, 200) << served.body;
@@ -585,7 +547,7 @@ TEST_F(MerchantApi, LosesNothingAndDoublesNothingWhenKilledUnderLoad) {
           const std::string key =
               "crash-" + std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
           sent_request r{key, card_payment(100 * (10 + i), key), std::nullopt};  // approved
-          tls_connection c(merchant_port_, ca_);
+          tls_connection c(merchant_port_, ca_path());
           http_reply reply;
           if (c.connected() && c.send(signed_request(m1, {"POST", "/v1/payments", r.body, key}))) {
             reply = c.read(std::chrono::seconds(5));
@@ -609,7 +571,7 @@ TEST_F(MerchantApi, LosesNothingAndDoublesNothingWhenKilledUnderLoad) {
     }
 
     // The checks run on one keep-alive connection.
-    tls_connection checker(merchant_port_, ca_);
+    tls_connection checker(merchant_port_, ca_path());
     ASSERT_TRUE(checker.connected());
     const auto ask = [&](const signed_parts& parts) {
       EXPECT_TRUE(checker.send(signed_request(m1, parts)));

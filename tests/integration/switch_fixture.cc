@@ -94,4 +94,31 @@ std::unique_ptr<background_process> SwitchWithBank::start_switch() {
   return process;
 }
 
+std::string SwitchWithBank::merchant_toml(const std::string& id,
+                                          const std::vector<merchant_key>& keys,
+                                          const std::string& extra,
+                                          const std::string& keys_before) {
+  std::string out =
+      "[[merchants]]\nid = \"" + id + "\"\nname = \"" + id + "\"\nmcc = \"5812\"\n" + keys_before;
+  for (const auto& k : keys) {
+    const std::string variable = "SY_TEST_SECRET_" + k.id;
+    ::setenv(variable.c_str(), k.secret.c_str(), 1);
+    out += "[[merchants.api_keys]]\nid = \"" + k.id + "\"\nsecret = \"env:" + variable + "\"\n";
+  }
+  return out + extra;
+}
+
+http_reply SwitchWithBank::call(const merchant_key& key, signed_parts parts, bool expect_signed) {
+  tls_connection c(merchant_port_, ca_path());
+  EXPECT_TRUE(c.connected());
+  std::string nonce;
+  c.send(signed_request(key, parts, &nonce));
+  auto reply = c.read();
+  if (expect_signed) {
+    EXPECT_TRUE(answer_signed_by(key, nonce, reply)) << reply.body;
+  }
+  EXPECT_EQ(reply.body.find(test_pan), std::string::npos) << "a PAN in an answer";
+  return reply;
+}
+
 }  // namespace sy::testing

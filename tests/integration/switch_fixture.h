@@ -13,8 +13,12 @@
 #include <vector>
 
 #include "tests/integration/background_process.h"
+#include "tests/integration/merchant_client.h"
 
 namespace sy::testing {
+
+// The test card: approved by the simulator's default rules; never in an answer or a log.
+inline constexpr const char* test_pan = "4111111111111111";
 
 class SwitchWithBank : public ::testing::Test {
  protected:
@@ -44,6 +48,26 @@ class SwitchWithBank : public ::testing::Test {
   // `switchyard run --config FILE`, once it says it is running; sets merchant_port_ and
   // admin_port_ from what it says.
   std::unique_ptr<background_process> start_switch();
+
+  // The [[merchants]] table of `id` with its API keys, whose secrets it puts in the environment
+  // (SY_TEST_SECRET_<key id>) for the configuration to name; `keys_before` go in the merchant's
+  // own table, `extra` (sub-tables) after its API keys.
+  static std::string merchant_toml(const std::string& id, const std::vector<merchant_key>& keys,
+                                   const std::string& extra, const std::string& keys_before = {});
+
+  // The certificate write_config made, which the merchant API presents.
+  std::string ca_path() const { return (dir_ / "cert.pem").string(); }
+
+  // One signed request on a fresh connection to the merchant API; the answer's Sy-Signature is
+  // checked when `expect_signed`, and no answer may show the test card's number.
+  http_reply call(const merchant_key& key, signed_parts parts, bool expect_signed = true);
+  http_reply post(const merchant_key& key, const std::string& path, const std::string& body,
+                  const std::string& idempotency_key) {
+    return call(key, {"POST", path, body, idempotency_key});
+  }
+  http_reply get(const merchant_key& key, const std::string& path) {
+    return call(key, {"GET", path, "", std::nullopt});
+  }
 
   std::filesystem::path dir_;
   std::uint16_t bank_port_ = 0;
