@@ -1,11 +1,14 @@
 // Row formatting and the per-party files of a clearing run. A statement's rows are grouped by
-// channel, so each (merchant, channel) segment is held in memory, spilling to a temporary
-// segment file past limits::clearing_segment_memory_max, and joined in channel order at finish.
+// channel, so each (merchant, channel) segment is held in memory; past
+// limits::clearing_segment_memory_max every segment's rows go to one temporary spill file (one
+// descriptor whatever the number of merchants), and each statement is joined in channel order at
+// finish from its spilled pieces and what is still in memory.
 #include "clearing/batch_files.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -29,36 +32,39 @@ std::string compact_date(std::chrono::year_month_day date) {
   return text;
 }
 
+// Appends go through append(pointer, size): the iterator overload takes std::string's general
+// replace path, which dominated the cost of a row.
 void append_int(std::string& out, std::int64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
-void append_digits(std::string& out, unsigned v, int width) {
-  char buf[8];
-  for (int i = width - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
-  out.append(buf, static_cast<std::size_t>(width));
+char* put_digits(char* at, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
+  return at + width;
 }
 
 void append_event_time(std::string& out, std::chrono::sys_time<std::chrono::milliseconds> t) {
   const auto day = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{t - day};
-  append_digits(out, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
-  out.push_back('-');
-  append_digits(out, static_cast<unsigned>(ymd.month()), 2);
-  out.push_back('-');
-  append_digits(out, static_cast<unsigned>(ymd.day()), 2);
-  out.push_back('T');
-  append_digits(out, static_cast<unsigned>(hms.hours().count()), 2);
-  out.push_back(':');
-  append_digits(out, static_cast<unsigned>(hms.minutes().count()), 2);
-  out.push_back(':');
-  append_digits(out, static_cast<unsigned>(hms.seconds().count()), 2);
-  out.push_back('.');
-  append_digits(out, static_cast<unsigned>(hms.subseconds().count()), 3);
-  out.push_back('Z');
+  char buf[24];  // 2026-11-21T14:03:07.123Z
+  char* p = put_digits(buf, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<unsigned>(hms.hours().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(hms.minutes().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(hms.seconds().count()), 2);
+  *p++ = '.';
+  p = put_digits(p, static_cast<unsigned>(hms.subseconds().count()), 3);
+  *p++ = 'Z';
+  out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
 // Ids, codes and dates come from the book: validated, never holding a comma or quote, but the
@@ -128,27 +134,33 @@ struct batch_writer::channel_file {
 struct batch_writer::statement {
   struct segment {
     std::string rows;
-    std::string spill_path;  // set once it spilled
-    int spill_fd = -1;
+    std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
   };
   std::map<std::string, segment, std::less<>> segments;  // by channel: the statement's order
   segment* last = nullptr;
   std::string last_channel;
   layout::batch_file summary;
+};
 
-  ~statement() {
-    for (auto& [channel, s] : segments) {
-      if (s.spill_fd >= 0) ::close(s.spill_fd);
-      if (!s.spill_path.empty()) ::unlink(s.spill_path.c_str());
-    }
+// The run's spill file: appended to, read back by offset, removed with the writer.
+struct batch_writer::spill_file {
+  std::string path;
+  int fd = -1;
+  std::uint64_t size = 0;
+
+  ~spill_file() {
+    if (fd >= 0) ::close(fd);
+    if (!path.empty()) ::unlink(path.c_str());
   }
 };
 
-batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run)
+batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run,
+                           std::size_t segment_memory_max)
     : dir_(std::move(dir)),
       date_(date),
       date_text_(protocol::format_date(date)),
-      tag_(std::to_string(run)) {}
+      tag_(std::to_string(run)),
+      segment_memory_max_(segment_memory_max) {}
 
 batch_writer::~batch_writer() = default;
 
@@ -156,8 +168,9 @@ result<std::unique_ptr<batch_writer>> batch_writer::open(std::string dir,
                                                          std::chrono::year_month_day date,
                                                          std::uint64_t run,
                                                          std::span<const std::string> channels,
-                                                         std::span<const std::string> merchants) {
-  std::unique_ptr<batch_writer> w(new batch_writer(std::move(dir), date, run));
+                                                         std::span<const std::string> merchants,
+                                                         std::size_t segment_memory_max) {
+  std::unique_ptr<batch_writer> w(new batch_writer(std::move(dir), date, run, segment_memory_max));
   for (const auto& c : channels) {
     if (auto opened = w->channel(c); !opened) return opened.error();
   }
@@ -202,8 +215,12 @@ result<void> batch_writer::add(const presented_event& event) {
   const std::string& channel_id = *e.channel;
   const std::string_view currency = e.event.amount.currency.code();
   const std::string_view type = to_string(e.event.type);
-  const std::string business_date =
-      e.event.business_date == date_ ? date_text_ : protocol::format_date(e.event.business_date);
+  // An adjustment shows its own business date; formatted once, like the time, for both rows.
+  const std::string other_date =
+      e.event.business_date == date_ ? std::string() : protocol::format_date(e.event.business_date);
+  const std::string_view business_date = other_date.empty() ? date_text_ : other_date;
+  time_.clear();
+  append_event_time(time_, e.event.time);
   const auto* card = std::get_if<protocol::card_summary>(&e.payment_method);
 
   auto c = channel(channel_id);
@@ -224,7 +241,7 @@ result<void> batch_writer::add(const presented_event& event) {
   optional_field(row_, e.event.response_code);
   field(row_, card ? std::string_view(card->bin) : std::string_view());
   field(row_, card ? std::string_view(card->last4) : std::string_view());
-  append_event_time(row_, e.event.time);
+  row_.append(time_);
   row_.push_back('\n');
   (*c)->file.write(row_);
   (*c)->amount_total += event.amount;
@@ -240,7 +257,8 @@ result<void> batch_writer::add(const presented_event& event) {
     s.last_channel = channel_id;
   }
   std::string& out = s.last->rows;
-  const std::size_t before = out.size();
+  // Memory is what the strings hold, their spare capacity included.
+  const std::size_t before = out.capacity();
   out.append("D,");
   field(out, business_date);
   field(out, e.merchant_id);
@@ -253,41 +271,61 @@ result<void> batch_writer::add(const presented_event& event) {
   int_field(out, event.amount - event.fee);
   field(out, currency);
   field(out, brand_of(e.payment_method));
-  append_event_time(out, e.event.time);
+  out.append(time_);
   out.push_back('\n');
-  segment_bytes_ += out.size() - before;
+  segment_bytes_ += out.capacity() - before;
   ++s.summary.row_count;
   if (event.adjustment) ++s.summary.adjustment_count;
   add_to(total_of(s.summary.totals, currency), event.amount, event.fee);
-  if (segment_bytes_ > limits::clearing_segment_memory_max) return spill_segments();
+  if (segment_bytes_ > segment_memory_max_) return spill_segments();
   return {};
 }
 
 result<void> batch_writer::spill_segments() {
+  if (!spill_) {
+    auto spill = std::make_unique<spill_file>();
+    spill->path = dir_ + "/.segments." + tag_ + ".tmp";
+    spill->fd = ::open(spill->path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (spill->fd < 0) {
+      const int e = errno;
+      spill->path.clear();
+      return errno_code(e);
+    }
+    spill_ = std::move(spill);
+  }
   for (auto& [merchant_id, s] : merchants_) {
     for (auto& [channel_id, seg] : s->segments) {
       if (seg.rows.empty()) continue;
-      if (seg.spill_fd < 0) {
-        seg.spill_path = dir_ + "/.segment." + tag_ + "." + merchant_id + "." + channel_id + ".tmp";
-        seg.spill_fd = ::open(seg.spill_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (seg.spill_fd < 0) {
-          const int e = errno;
-          seg.spill_path.clear();
-          return errno_code(e);
-        }
-      }
       std::size_t done = 0;
       while (done < seg.rows.size()) {
-        const ssize_t n = ::write(seg.spill_fd, seg.rows.data() + done, seg.rows.size() - done);
+        const ssize_t n = ::write(spill_->fd, seg.rows.data() + done, seg.rows.size() - done);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return errno_code(errno);
         done += static_cast<std::size_t>(n);
       }
+      seg.spilled.emplace_back(spill_->size, seg.rows.size());
+      spill_->size += seg.rows.size();
       seg.rows.clear();
       seg.rows.shrink_to_fit();
     }
   }
   segment_bytes_ = 0;
+  return {};
+}
+
+// Copies `size` bytes at `offset` of the spill file into `out`.
+result<void> batch_writer::unspill(std::uint64_t offset, std::size_t size, output_file& out) {
+  std::string chunk(std::min(size, limits::clearing_write_buffer_size), '\0');
+  while (size > 0) {
+    const ssize_t n =
+        ::pread(spill_->fd, chunk.data(), std::min(size, chunk.size()), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_code(errno);
+    if (n == 0) return errno_code(EIO);  // the file is shorter than what was written to it
+    out.write(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
+    offset += static_cast<std::uint64_t>(n);
+    size -= static_cast<std::size_t>(n);
+  }
   return {};
 }
 
@@ -309,25 +347,25 @@ result<std::vector<layout::batch_file>> batch_writer::finish() {
     c->summary.sha256 = c->file.sha256();
     out.push_back(c->summary);
   }
-  for (auto& [id, s] : merchants_) {
+  // Statements in merchant order, as the spec's row order puts parties.
+  std::vector<std::pair<const std::string, std::unique_ptr<statement>>*> by_merchant;
+  for (auto& entry : merchants_) by_merchant.push_back(&entry);
+  std::sort(by_merchant.begin(), by_merchant.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (auto* entry : by_merchant) {
+    const std::string& id = entry->first;
+    auto& s = entry->second;
     auto file = output_file::create(dir_, s->summary.file_name, tag_);
     if (!file) return file.error();
     file->write(settlement_header);
     file->write("\n");
     for (auto& [channel_id, seg] : s->segments) {
-      if (seg.spill_fd >= 0) {
-        if (::lseek(seg.spill_fd, 0, SEEK_SET) < 0) return errno_code(errno);
-        std::string chunk(limits::clearing_write_buffer_size, '\0');
-        for (;;) {
-          const ssize_t n = ::read(seg.spill_fd, chunk.data(), chunk.size());
-          if (n < 0 && errno == EINTR) continue;
-          if (n < 0) return errno_code(errno);
-          if (n == 0) break;
-          file->write(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
-        }
+      for (const auto& [offset, size] : seg.spilled) {
+        if (auto copied = unspill(offset, size, *file); !copied) return copied.error();
       }
       file->write(seg.rows);
-      seg.rows = {};
+      seg.rows.clear();
+      seg.rows.shrink_to_fit();
     }
     // One trailer per currency in currency order; a statement of a quiet day has one of zeros.
     const std::vector<layout::currency_total> none{layout::currency_total{}};

@@ -11,10 +11,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "clearing/layout.h"
 #include "clearing/output_file.h"
+#include "config/limits.h"
 #include "config/result.h"
 
 namespace sy::clearing {
@@ -47,13 +49,21 @@ struct presented_event {
 // order: adjustments (earlier dates) first. Every channel and merchant named at open gets a file,
 // even when it had nothing that day; one first seen in the events gets one too.
 class batch_writer {
+  // Heterogeneous lookup by string_view: an event's merchant id needs no copy to find it.
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+
  public:
-  // `run` tells this run's temporary files from a concurrent run's. Errors: as output_file.
-  static result<std::unique_ptr<batch_writer>> open(std::string dir,
-                                                    std::chrono::year_month_day date,
-                                                    std::uint64_t run,
-                                                    std::span<const std::string> channels,
-                                                    std::span<const std::string> merchants);
+  // `run` tells this run's temporary files from a concurrent run's; statement rows held in
+  // memory beyond `segment_memory_max` bytes spill to a temporary file. Errors: as output_file.
+  static result<std::unique_ptr<batch_writer>> open(
+      std::string dir, std::chrono::year_month_day date, std::uint64_t run,
+      std::span<const std::string> channels, std::span<const std::string> merchants,
+      std::size_t segment_memory_max = limits::clearing_segment_memory_max);
   ~batch_writer();
   batch_writer(const batch_writer&) = delete;
   batch_writer& operator=(const batch_writer&) = delete;
@@ -72,22 +82,30 @@ class batch_writer {
  private:
   struct channel_file;
   struct statement;
-  batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run);
+  struct spill_file;
+  batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run,
+               std::size_t segment_memory_max);
   result<channel_file*> channel(std::string_view id);
   result<statement*> merchant(std::string_view id);
   result<void> spill_segments();
+  result<void> unspill(std::uint64_t offset, std::size_t size, output_file& out);
 
   std::string dir_;
   std::chrono::year_month_day date_;
   std::string date_text_;  // YYYY-MM-DD
   std::string tag_;        // the run, for temporary names
   std::map<std::string, std::unique_ptr<channel_file>, std::less<>> channels_;
-  std::map<std::string, std::unique_ptr<statement>, std::less<>> merchants_;
+  // Looked up per event, so hashed; ordered only when the statements are written.
+  std::unordered_map<std::string, std::unique_ptr<statement>, string_hash, std::equal_to<>>
+      merchants_;
   channel_file* last_channel_ = nullptr;  // events come in runs of one channel and merchant
   statement* last_merchant_ = nullptr;
+  std::unique_ptr<spill_file> spill_;  // once the segments first outgrow their memory
   std::vector<output_file> finished_;  // the statements, once finish() wrote them
-  std::size_t segment_bytes_ = 0;      // held in memory across every statement's segments
-  std::string row_;                    // scratch
+  std::size_t segment_memory_max_;
+  std::size_t segment_bytes_ = 0;  // held in memory across every statement's segments
+  std::string row_;                // scratch
+  std::string time_;               // scratch: the event_time column of both rows
 };
 
 }  // namespace sy::clearing

@@ -435,6 +435,7 @@ result<std::vector<layout::journal_entry>> book::journal(std::chrono::year_month
   const std::string prefix = layout::journal_of(date);
   const std::string from = after.empty() ? std::string() : layout::journal_key(date, after);
   std::vector<layout::journal_entry> out;
+  out.reserve(std::min(limit, limits::store_scan_page_count * 16));
   auto visited = scan_as(env_, table::journal, {prefix, from, limit}, kind::journal_entry,
                          decoder<layout::journal_entry>{layout::decode_journal_entry},
                          [&](std::string_view, layout::journal_entry e) {

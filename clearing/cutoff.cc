@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -110,18 +111,28 @@ class member_cursor {
 };
 
 // Visits a date's journal in order, a page per read transaction; `visit` returns an error to
-// stop.
+// stop. The next page is read and decoded on a second thread while `visit` works through this
+// one: reading and writing take about the same time, so a run on two cores takes half as long.
 template <class Visit>
 result<void, clearing_error> walk_journal(const book& b, year_month_day date, Visit visit) {
-  std::string after;
+  using page = result<std::vector<layout::journal_entry>>;
+  const auto read_after = [&b, date](std::string after) {
+    return std::async(std::launch::async, [&b, date, after = std::move(after)] {
+      return b.journal(date, after, limits::clearing_journal_page_count);
+    });
+  };
+  std::future<page> next = read_after({});
   for (;;) {
-    auto page = b.journal(date, after, limits::clearing_journal_page_count);
-    if (!page) return store_failure("reading the journal of " + text_of(date), page.error());
-    for (const auto& entry : *page) {
+    page current = next.get();
+    if (!current) return store_failure("reading the journal of " + text_of(date), current.error());
+    const bool last = current->size() < limits::clearing_journal_page_count;
+    if (!last) next = read_after(current->back().event.id);
+    for (const auto& entry : *current) {
+      // An early return waits for the page in flight (the future's destructor) before the book
+      // it reads can go.
       if (auto visited = visit(entry); !visited) return visited.error();
     }
-    if (page->size() < limits::clearing_journal_page_count) return {};
-    after = page->back().event.id;
+    if (last) return {};
   }
 }
 

@@ -114,20 +114,21 @@ result<object_id, id_error> parse_id(std::string_view text, id_kind expected) no
   if (!text.starts_with(prefix)) return id_error::wrong_prefix;
   const std::string_view body = text.substr(prefix.size());
   if (body.size() != id_body_size) return id_error::wrong_length;
+  // 26 digits of 5 bits hold 130; the first digit's top two bits must be clear, which leaves
+  // exactly the 128 bits of the id.
+  const std::uint8_t first = digit_values[static_cast<unsigned char>(body[0])];
+  if (first == invalid_digit) return id_error::invalid_character;
+  if (first > 7) return id_error::out_of_range;
+  __extension__ using u128 = unsigned __int128;
+  u128 value = first;
+  for (const char c : body.substr(1)) {
+    const std::uint8_t digit = digit_values[static_cast<unsigned char>(c)];
+    if (digit == invalid_digit) return id_error::invalid_character;
+    value = (value << 5) | digit;
+  }
   object_id id{expected, {}};
-  std::size_t bit = 0;  // position in the 130-bit string
-  for (const char c : body) {
-    const std::uint8_t value = digit_values[static_cast<unsigned char>(c)];
-    if (value == invalid_digit) return id_error::invalid_character;
-    for (int k = 4; k >= 0; --k, ++bit) {
-      const unsigned one = (value >> k) & 1u;
-      if (bit < 2) {
-        if (one != 0) return id_error::out_of_range;
-        continue;
-      }
-      const std::size_t b = bit - 2;
-      id.bytes[b / 8] = static_cast<std::uint8_t>(id.bytes[b / 8] | (one << (7 - b % 8)));
-    }
+  for (int i = 15; i >= 0; --i, value >>= 8) {
+    id.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value & 0xff);
   }
   return id;
 }

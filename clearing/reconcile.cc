@@ -1,7 +1,9 @@
-// Reconciliation: a sorted index of the switch's cleared records (RRN and event type), the bank's
+// Reconciliation: a hash index of the switch's cleared records (RRN and event type), the bank's
 // rows streamed against it, the report written atomically only once the whole file has been
 // read, then the discrepancies merged into the store.
 #include "clearing/reconcile.h"
+
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
@@ -59,29 +61,68 @@ struct switch_record {
   std::uint8_t stan_size = 0;
   std::int64_t amount = 0;                 // signed, as in the clearing file
   std::array<std::uint8_t, 16> payment{};  // the payment id's bytes
-  std::uint32_t order = 0;                 // its row in the clearing file
   std::uint64_t bank_line = 0;             // the bank row that matched it; 0: none yet
 
   std::string_view currency_code() const { return {currency.data(), currency.size()}; }
   std::string payment_id() const { return to_string(object_id{id_kind::payment, payment}); }
 };
 
-// Compares a record with a key either way round, for std::equal_range over the sorted index.
-struct by_key {
-  bool operator()(const switch_record& r, const record_key& k) const { return r.key < k; }
-  bool operator()(const record_key& k, const switch_record& r) const { return k < r.key; }
-};
-
 clearing_error error_of(clearing_errc code, std::string message) {
   return {code, std::move(message)};
 }
 
-// The switch's records for the channel from the sealed date's member list, sorted by key (equal
-// keys in clearing order).
-result<std::vector<switch_record>, clearing_error> index_of(const clearing_context& ctx,
-                                                            const layout::batch_record& seal,
-                                                            std::string_view channel) {
-  std::vector<switch_record> index;
+// The switch's records for one channel and date, in clearing file order, and an open-addressing
+// hash table over them by key: a lookup costs a cache miss or two where a binary search over
+// millions of records costs twenty. Records with one key (which the switch never makes, but
+// the index does not assume) lie on one probe chain in clearing order.
+class switch_index {
+ public:
+  void add(const switch_record& r) { records_.push_back(r); }
+
+  // Builds the table once every record is in.
+  void seal() {
+    std::size_t size = 16;
+    while (size < 2 * records_.size()) size *= 2;
+    slots_.assign(size, empty);
+    for (std::uint32_t i = 0; i < records_.size(); ++i) {
+      std::size_t at = hash(records_[i].key) & (size - 1);
+      while (slots_[at] != empty) at = (at + 1) & (size - 1);
+      slots_[at] = i;
+    }
+  }
+
+  // The first record with `key` that no bank row matched yet, else the first with `key` (a
+  // duplicate), else null.
+  switch_record* find(const record_key& key) {
+    switch_record* first = nullptr;
+    for (std::size_t at = hash(key) & (slots_.size() - 1); slots_[at] != empty;
+         at = (at + 1) & (slots_.size() - 1)) {
+      switch_record& r = records_[slots_[at]];
+      if (r.key != key) continue;
+      if (r.bank_line == 0) return &r;
+      if (first == nullptr) first = &r;
+    }
+    return first;
+  }
+
+  std::vector<switch_record>& records() { return records_; }
+
+ private:
+  static constexpr std::uint32_t empty = UINT32_MAX;
+  static std::size_t hash(const record_key& k) {
+    return XXH3_64bits(&k, sizeof k);  // record_key has no padding: every byte is set
+  }
+
+  std::vector<switch_record> records_;
+  std::vector<std::uint32_t> slots_;
+};
+static_assert(sizeof(record_key) == 14, "hashed as bytes: no padding");
+
+// The switch's records for the channel from the sealed date's member list.
+result<switch_index, clearing_error> index_of(const clearing_context& ctx,
+                                              const layout::batch_record& seal,
+                                              std::string_view channel) {
+  switch_index index;
   auto visited = visit_sealed(
       ctx.env, seal, [&](const layout::journal_entry& entry, bool) -> result<void, clearing_error> {
         if (entry.channel != channel) return {};
@@ -96,13 +137,11 @@ result<std::vector<switch_record>, clearing_error> index_of(const clearing_conte
         }
         r.amount = e.type == event_type::refund ? -e.amount.amount : e.amount.amount;
         if (const auto id = parse_id(e.payment_id, id_kind::payment)) r.payment = id->bytes;
-        r.order = static_cast<std::uint32_t>(index.size());
-        index.push_back(r);
+        index.add(r);
         return {};
       });
   if (!visited) return visited.error();
-  std::stable_sort(index.begin(), index.end(),
-                   [](const switch_record& a, const switch_record& b) { return a.key < b.key; });
+  index.seal();
   return index;
 }
 
@@ -189,14 +228,14 @@ std::string amount_text(std::int64_t amount, std::string_view currency) {
 }
 
 // Classifies one bank row against the index (specs/clearing-files.md classes).
-void classify(const bank_record& row, std::string_view date, std::vector<switch_record>& index,
-              findings& out) {
+void classify(const bank_record& row, std::string_view date, switch_index& index, findings& out) {
   ++out.summary().bank_rows;
-  const std::string where = "line " + std::to_string(row.line);
+  // Only a discrepancy needs its line in words; a matched row (nearly all of them) costs none.
+  const auto where = [&row] { return "line " + std::to_string(row.line); };
   const auto type = bank_event_type(row.event_type);  // the reader checked the name
   const auto missing = [&](std::string detail) {
     out.add(discrepancy_class::missing_at_switch, row.rrn, row.stan, row.event_type, std::nullopt,
-            row.amount, row.currency, "", where + ": " + std::move(detail));
+            row.amount, row.currency, "", where() + ": " + std::move(detail));
   };
   if (!row.business_date.empty() && row.business_date != date) {
     return missing("business date " + std::string(row.business_date) + ", not " +
@@ -204,43 +243,33 @@ void classify(const bank_record& row, std::string_view date, std::vector<switch_
   }
   const auto key = type ? key_of(row.rrn, *type) : std::nullopt;
   if (!key) return missing("the switch cleared no such record");
-  auto [first, last] = std::equal_range(index.begin(), index.end(), *key, by_key{});
-  if (first == last) return missing("the switch cleared no such record");
-  const auto unmatched =
-      std::find_if(first, last, [](const switch_record& r) { return r.bank_line == 0; });
-  if (unmatched == last) {
-    out.add(discrepancy_class::duplicate_at_bank, row.rrn, row.stan, row.event_type, first->amount,
-            row.amount, row.currency, first->payment_id(),
-            where + ": listed again (first on line " + std::to_string(first->bank_line) + ")");
+  switch_record* const found = index.find(*key);
+  if (found == nullptr) return missing("the switch cleared no such record");
+  if (found->bank_line != 0) {
+    out.add(discrepancy_class::duplicate_at_bank, row.rrn, row.stan, row.event_type, found->amount,
+            row.amount, row.currency, found->payment_id(),
+            where() + ": listed again (first on line " + std::to_string(found->bank_line) + ")");
     return;
   }
-  unmatched->bank_line = row.line;
-  if (unmatched->amount == row.amount && unmatched->currency_code() == row.currency) {
+  found->bank_line = row.line;
+  if (found->amount == row.amount && found->currency_code() == row.currency) {
     ++out.summary().matched;
     return;
   }
-  out.add(discrepancy_class::amount_mismatch, row.rrn, row.stan, row.event_type, unmatched->amount,
-          row.amount, row.currency, unmatched->payment_id(),
-          where + ": the switch cleared " +
-              amount_text(unmatched->amount, unmatched->currency_code()) + "; the bank lists " +
-              amount_text(row.amount, row.currency));
+  out.add(discrepancy_class::amount_mismatch, row.rrn, row.stan, row.event_type, found->amount,
+          row.amount, row.currency, found->payment_id(),
+          where() + ": the switch cleared " + amount_text(found->amount, found->currency_code()) +
+              "; the bank lists " + amount_text(row.amount, row.currency));
 }
 
 // The switch's records no bank row matched, in clearing file order.
-void report_missing_at_bank(std::vector<switch_record>& index, std::string_view clearing_file,
-                            findings& out) {
-  std::vector<const switch_record*> missing;
-  for (const auto& r : index) {
-    if (r.bank_line == 0) missing.push_back(&r);
-  }
-  std::sort(missing.begin(), missing.end(),
-            [](const switch_record* a, const switch_record* b) { return a->order < b->order; });
-  for (const auto* r : missing) {
-    out.add(discrepancy_class::missing_at_bank,
-            std::string_view(r->key.rrn.data(), r->key.rrn_size),
-            std::string_view(r->stan.data(), r->stan_size),
-            to_string(static_cast<event_type>(r->key.type)), r->amount, std::nullopt,
-            r->currency_code(), r->payment_id(),
+void report_missing_at_bank(switch_index& index, std::string_view clearing_file, findings& out) {
+  for (const auto& r : index.records()) {
+    if (r.bank_line != 0) continue;
+    out.add(discrepancy_class::missing_at_bank, std::string_view(r.key.rrn.data(), r.key.rrn_size),
+            std::string_view(r.stan.data(), r.stan_size),
+            to_string(static_cast<event_type>(r.key.type)), r.amount, std::nullopt,
+            r.currency_code(), r.payment_id(),
             "in " + std::string(clearing_file) + ", not in the bank's file");
   }
 }
@@ -353,7 +382,7 @@ result<reconcile_summary, clearing_error> reconcile(const clearing_context& ctx,
                                                       report.error().message());
   }
   findings out(std::move(*report), request.channel, now);
-  out.summary().switch_records = index->size();
+  out.summary().switch_records = index->records().size();
   const auto refused = read_bank_file(in, *mapping, [&](const bank_record& row) {
     classify(row, date, *index, out);
     return true;
