@@ -390,12 +390,12 @@ result<std::vector<layout::batch_file>> batch_writer::finish() {
   return out;
 }
 
-result<void> batch_writer::publish() {
+result<void> batch_writer::publish(const file_signer* sign) {
   for (auto& [id, c] : channels_) {
-    if (auto done = c->file.publish(); !done) return done;
+    if (auto done = c->file.publish(sign); !done) return done;
   }
   for (auto& f : finished_) {
-    if (auto done = f.publish(); !done) return done;
+    if (auto done = f.publish(sign); !done) return done;
   }
   return {};
 }

@@ -75,9 +75,10 @@ class batch_writer {
   // each kind in party order. Nothing is in place yet. Errors: the first failing write or fsync.
   result<std::vector<layout::batch_file>> finish();
 
-  // After finish(): renames every file into place with its .sha256. Errors: the first failure
-  // (files before it are in place: publishing again after fixing the cause completes the set).
-  result<void> publish();
+  // After finish(): renames every file into place with its .sha256 (and .sig when `sign` is
+  // set). Errors: the first failure (files before it are in place; clearing the date again
+  // completes the set).
+  result<void> publish(const file_signer* sign = nullptr);
 
  private:
   struct channel_file;

@@ -15,6 +15,7 @@
 #include "clearing/fees.h"
 #include "clearing/ids.h"
 #include "clearing/store/errc.h"
+#include "config/assert.h"
 #include "config/limits.h"
 #include "hsm/digest.h"
 #include "protocol/card_brand.h"
@@ -186,8 +187,8 @@ class clearing_run {
     return std::move(*files);
   }
 
-  result<void, clearing_error> publish() {
-    if (auto published = files_->publish(); !published) {
+  result<void, clearing_error> publish(const file_signer* sign) {
+    if (auto published = files_->publish(sign); !published) {
       return output_failure("publishing", published.error());
     }
     return {};
@@ -347,11 +348,12 @@ std::string digest_of_file(const std::string& path) {
 }
 
 // Whether every file of a sealed batch is in place with the digest its seal records, its
-// companion included.
-bool files_intact(const std::string& dir, std::span<const layout::batch_file> files) {
+// companion included, and its signature when the files are signed.
+bool files_intact(const std::string& dir, std::span<const layout::batch_file> files, bool signed_) {
   return std::all_of(files.begin(), files.end(), [&](const layout::batch_file& f) {
     return read_sha256_companion(dir, f.file_name) == f.sha256 &&
-           digest_of_file(dir + "/" + f.file_name) == f.sha256;
+           digest_of_file(dir + "/" + f.file_name) == f.sha256 &&
+           (!signed_ || std::filesystem::exists(dir + "/" + f.file_name + ".sig"));
   });
 }
 
@@ -424,7 +426,8 @@ result<clearing_report, clearing_error> reproduce(const clearing_context& ctx,
   if (!expected) return store_failure("reading the files of " + text_of(date), expected.error());
   clearing_report report{false, seal, *expected, {}};
   const std::string& dir = ctx.cfg.clearing.output_dir;
-  if (files_intact(dir, *expected)) return report;
+  const auto sign = signer_of(ctx);
+  if (files_intact(dir, *expected, sign.has_value())) return report;
 
   clearing_run run(ctx, date, random_run());
   run.keep_members_unwritten();
@@ -458,7 +461,9 @@ result<clearing_report, clearing_error> reproduce(const clearing_context& ctx,
                          "was written: restore the file from its copy");
     }
   }
-  if (auto published = run.publish(); !published) return published.error();
+  if (auto published = run.publish(sign ? &*sign : nullptr); !published) {
+    return published.error();
+  }
   return report;
 }
 
@@ -554,13 +559,39 @@ result<clearing_report, clearing_error> seal_new(const clearing_context& ctx, ye
   }
   if (sealed.error) return abandon(store_failure("sealing " + text_of(date), sealed.error));
   // Sealed: from here a failure to publish is mended by clearing the date again.
-  if (auto published = run.publish(); !published) return published.error();
+  const auto sign = signer_of(ctx);
+  if (auto published = run.publish(sign ? &*sign : nullptr); !published) {
+    return published.error();
+  }
   clearing_report report{true, seal, std::move(*files), {}};
   for (const auto& f : finalized) report.finalized.push_back(f.after.business_date);
   return report;
 }
 
 }  // namespace
+
+result<std::string> file_signature(hsm::backend& hsm, std::string_view key, std::string_view name,
+                                   std::string_view sha256) {
+  // The active version, named in the signature, signs: a rotation between the two calls cannot
+  // make the file name one version and carry another's HMAC.
+  const auto info = hsm.describe({key, 0});
+  if (!info) return info.error();
+  const std::array<std::string_view, 5> parts{"switchyard-file-signature-v1\n", name, "\n", sha256,
+                                              "\n"};
+  const auto mac = hsm.hmac({key, info->version}, hsm::key_type::file_signing, parts);
+  if (!mac) return mac.error();
+  return hsm::to_lower_hex(*mac) + "  " + std::string(name) + "  key=" + std::string(key) +
+         " version=" + std::to_string(info->version) + "\n";
+}
+
+std::optional<file_signer> signer_of(const clearing_context& ctx) {
+  if (!ctx.cfg.clearing.signing_key) return std::nullopt;
+  SY_VERIFY(ctx.hsm != nullptr);
+  return file_signer([hsm = ctx.hsm, key = *ctx.cfg.clearing.signing_key](std::string_view name,
+                                                                          std::string_view sha256) {
+    return file_signature(*hsm, key, name, sha256);
+  });
+}
 
 std::string_view to_string(clearing_errc e) noexcept {
   return clearing_errc_names[static_cast<std::size_t>(e)];

@@ -13,10 +13,12 @@
 
 #include "clearing/business_date.h"
 #include "clearing/layout.h"
+#include "clearing/output_file.h"
 #include "clearing/store/environment.h"
 #include "clearing/store/writer.h"
 #include "config/config.h"
 #include "config/result.h"
+#include "hsm/backend.h"
 
 namespace sy::clearing {
 
@@ -50,9 +52,23 @@ struct clearing_report {
 struct clearing_context {
   const store::environment& env;
   store::writer& writer;
-  const config::config& cfg;  // merchants' fee schedules, channels, [clearing] output_dir
+  const config::config& cfg;  // merchants' fee schedules, channels, [clearing]
   const business_calendar& calendar;
+  // Signs the files when [clearing] signing_key is set (null otherwise); see file_signature.
+  hsm::backend* hsm = nullptr;
 };
+
+// The text of NAME.sig (docs/clearing.md, "Signatures"): "<hex>  NAME  key=KEY version=V\n",
+// hex of the HMAC under the key's version V (its active one when signed) over
+// "switchyard-file-signature-v1\n" NAME "\n" SHA256 "\n" (the file's digest in lower-case hex),
+// so a verifier checks the digest with sha256sum and the digest with the key.
+// Errors: the HSM's (the key missing, not a file_signing key).
+result<std::string> file_signature(hsm::backend& hsm, std::string_view key, std::string_view name,
+                                   std::string_view sha256);
+
+// The signer of ctx's files; nullopt unless [clearing] signing_key is set, in which case ctx must
+// carry an HSM (SY_VERIFY: a caller that drops it would publish unsigned files).
+std::optional<file_signer> signer_of(const clearing_context& ctx);
 
 // Clears `date` at `now`. An unsealed date is cleared from its journal and sealed: final when
 // `now` is past its close and grace period, else the next date's clearing takes any event that

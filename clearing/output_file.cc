@@ -120,7 +120,7 @@ result<void> output_file::finish() {
   return {};
 }
 
-result<void> output_file::publish() {
+result<void> output_file::publish(const file_signer* sign) {
   const std::string path = dir_ + "/" + name_;
   if (::rename(temp_path_.c_str(), path.c_str()) != 0) {
     const int e = errno;
@@ -138,6 +138,13 @@ result<void> output_file::publish() {
     return errno_code(errno);
   }
   companion->temp_path_.clear();
+  if (sign != nullptr) {
+    auto signature = (*sign)(name_, sha256_);
+    if (!signature) return signature.error();
+    if (auto written = write_file_atomically(dir_, name_ + ".sig", *signature); !written) {
+      return written.error();
+    }
+  }
   if (const int e = fsync_directory(dir_); e != 0) return errno_code(e);
   return {};
 }

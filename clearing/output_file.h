@@ -3,6 +3,7 @@
 // way, then the directory fsync'd, so a reader sees a whole file or none. RFC 4180 fields.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,6 +12,11 @@
 #include "hsm/digest.h"
 
 namespace sy::clearing {
+
+// Signs a file: the text of its NAME.sig companion from its name and SHA-256 (hex). Errors: the
+// signer's (an HSM failure).
+using file_signer =
+    std::function<result<std::string>(std::string_view name, std::string_view sha256)>;
 
 // One file being written: bytes go through a buffer to `dir/.NAME.TAG.tmp` and into a running
 // SHA-256. Destroying it before publish() removes the temporary file. Not thread-safe.
@@ -32,9 +38,10 @@ class output_file {
   result<void> finish();
 
   // After finish(): renames the file into place, writes NAME.sha256 (`<hex>  NAME\n`, as
-  // sha256sum -c reads it) atomically, and fsyncs the directory. Errors: errno of the failing
-  // call; the temporary file is gone either way.
-  result<void> publish();
+  // sha256sum -c reads it) atomically, then NAME.sig the same way when `sign` is set, and fsyncs
+  // the directory. Errors: errno of the failing call, the signer's; the temporary file is gone
+  // either way.
+  result<void> publish(const file_signer* sign = nullptr);
 
   const std::string& name() const noexcept { return name_; }
   const std::string& sha256() const noexcept { return sha256_; }

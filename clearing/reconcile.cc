@@ -77,6 +77,8 @@ clearing_error error_of(clearing_errc code, std::string message) {
 // the index does not assume) lie on one probe chain in clearing order.
 class switch_index {
  public:
+  // At most `count` records will come (the date's presented events, every channel's).
+  void reserve(std::uint64_t count) { records_.reserve(count); }
   void add(const switch_record& r) { records_.push_back(r); }
 
   // Builds the table once every record is in.
@@ -123,6 +125,9 @@ result<switch_index, clearing_error> index_of(const clearing_context& ctx,
                                               const layout::batch_record& seal,
                                               std::string_view channel) {
   switch_index index;
+  // Growing by doubling would copy the index and, at its peak, hold it twice. The date's count
+  // covers every channel; pages no record of this one reaches cost address space, not memory.
+  index.reserve(seal.member_count);
   auto visited = visit_sealed(
       ctx.env, seal, [&](const layout::journal_entry& entry, bool) -> result<void, clearing_error> {
         if (entry.channel != channel) return {};
@@ -396,7 +401,8 @@ result<reconcile_summary, clearing_error> reconcile(const clearing_context& ctx,
     return error_of(clearing_errc::output_failed,
                     "writing " + name + ": " + done.error().message());
   }
-  if (auto done = out.report().publish(); !done) {
+  const auto sign = signer_of(ctx);
+  if (auto done = out.report().publish(sign ? &*sign : nullptr); !done) {
     return error_of(clearing_errc::output_failed,
                     "publishing " + name + ": " + done.error().message());
   }

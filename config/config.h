@@ -207,6 +207,9 @@ struct clearing_settings {
   std::string time_zone = "UTC";  // IANA name
   std::int64_t grace_s = 300;
   std::string output_dir = "data/clearing";
+  // HSM key (type file_signing) whose HMAC signs each file's digest into NAME.sig; absent: the
+  // files are not signed.
+  std::optional<std::string> signing_key;
 };
 
 enum class hsm_backend : std::uint8_t { soft, pkcs11 };

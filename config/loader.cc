@@ -1024,6 +1024,8 @@ class loader {
     }
     if (auto v = r.integer("grace_s", false, 0, limits::clearing_grace_s_max)) c.grace_s = *v;
     if (auto v = r.text("output_dir", false, limits::config_path_size_max)) c.output_dir = *v;
+    c.signing_key = r.text_matching("signing_key", false, limits::config_id_size_max, detail::is_id,
+                                    "an HSM key name ([A-Za-z0-9_-])");
   }
 
   void read_hsm(table_reader& r) {

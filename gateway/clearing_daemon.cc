@@ -35,9 +35,9 @@ std::string json_escaped(std::string_view text) {
 
 clearing_daemon::clearing_daemon(const clearing::store::environment& env,
                                  clearing::store::writer& writer,
-                                 const clearing::business_calendar& calendar,
+                                 const clearing::business_calendar& calendar, hsm::backend& hsm,
                                  std::function<config::snapshot()> current)
-    : env_(env), writer_(writer), calendar_(calendar), current_(std::move(current)) {
+    : env_(env), writer_(writer), calendar_(calendar), hsm_(hsm), current_(std::move(current)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -87,7 +87,7 @@ std::chrono::sys_seconds clearing_daemon::clear_due(std::chrono::sys_seconds now
     ++counters_.failures;
     return retry;
   }
-  const clearing::clearing_context ctx{env_, writer_, *cfg, calendar_};
+  const clearing::clearing_context ctx{env_, writer_, *cfg, calendar_, &hsm_};
   for (const auto date : *due) {
     {
       const std::lock_guard lock(mutex_);

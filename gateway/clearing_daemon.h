@@ -14,6 +14,7 @@
 #include "clearing/store/environment.h"
 #include "clearing/store/writer.h"
 #include "config/config.h"
+#include "hsm/backend.h"
 
 namespace sy::gateway {
 
@@ -26,8 +27,9 @@ class clearing_daemon {
  public:
   // `current` gives the configuration in force (merchants' fee schedules may be reloaded).
   // Starts the thread; its first look is at once.
+  // `hsm` signs the files when the configuration names a signing key.
   clearing_daemon(const clearing::store::environment& env, clearing::store::writer& writer,
-                  const clearing::business_calendar& calendar,
+                  const clearing::business_calendar& calendar, hsm::backend& hsm,
                   std::function<config::snapshot()> current);
   // Stops as stop() does.
   ~clearing_daemon();
@@ -47,6 +49,7 @@ class clearing_daemon {
   const clearing::store::environment& env_;
   clearing::store::writer& writer_;
   const clearing::business_calendar& calendar_;
+  hsm::backend& hsm_;
   std::function<config::snapshot()> current_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -497,7 +497,7 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
     return exit_code::listen_failed;
   }
   add_collectors(metrics, cfg, health, links, writer, **server, recovery);
-  clearing_daemon clearing(**env, writer, *calendar, [&ctx] { return ctx.current()->config; });
+  clearing_daemon clearing(**env, writer, *calendar, hsm, [&ctx] { return ctx.current()->config; });
   add_clearing_collectors(metrics, clearing);
   (*server)->start();
   std::printf("switchyard: merchant API listening on %s:%u\n",

@@ -19,9 +19,8 @@ result<std::unique_ptr<backend>> open_backend(const config::hsm_settings& settin
 }
 
 std::vector<key_requirement> required_keys(const config::config& c) {
-  std::vector<key_requirement> out{
-      {c.hsm.pan_token_key, key_type::pan_token, "hsm pan_token_key"},
-      {c.hsm.pan_data_key, key_type::pan_data, "hsm pan_data_key"}};
+  std::vector<key_requirement> out{{c.hsm.pan_token_key, key_type::pan_token, "hsm pan_token_key"},
+                                   {c.hsm.pan_data_key, key_type::pan_data, "hsm pan_data_key"}};
   for (const auto& ch : c.channels) {
     if (ch.mac_key) {
       out.push_back({*ch.mac_key, key_type::tak, "channel \"" + ch.id + "\" mac_key"});
@@ -30,6 +29,9 @@ std::vector<key_requirement> required_keys(const config::config& c) {
       out.push_back(
           {ch.signing_key, key_type::api_secret, "channel \"" + ch.id + "\" signing_key"});
     }
+  }
+  if (c.clearing.signing_key) {
+    out.push_back({*c.clearing.signing_key, key_type::file_signing, "clearing signing_key"});
   }
   return out;
 }

@@ -23,7 +23,8 @@ struct key_requirement {
   std::string used_by;  // e.g. `channel "bank_sim" mac_key`
 };
 
-// Channel MAC keys (tak) and HTTP channel signing keys (api_secret).
+// Channel MAC keys (tak), HTTP channel signing keys (api_secret) and the clearing files' signing
+// key (file_signing).
 std::vector<key_requirement> required_keys(const config::config& c);
 
 // One line per requirement the backend does not meet (missing, wrong type, device error);

@@ -19,6 +19,7 @@
 #include "clearing/store/errc.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/config_context.h"
+#include "gateway/cli/hsm_context.h"
 #include "protocol/merchant_resources.h"
 
 namespace sy::gateway::cli {
@@ -34,8 +35,9 @@ struct clearing_session {
   std::optional<clearing::business_calendar> calendar;
   std::unique_ptr<store::environment> env;
   std::unique_ptr<store::writer> writer;
+  std::unique_ptr<hsm::backend> hsm;  // only when the files are signed
 
-  clearing::clearing_context context() const { return {*env, *writer, *cfg, *calendar}; }
+  clearing::clearing_context context() const { return {*env, *writer, *cfg, *calendar, hsm.get()}; }
   ~clearing_session() {
     writer.reset();  // before the environment it writes
   }
@@ -57,6 +59,10 @@ bool open_session(const std::string& file, clearing_session& s, exit_code& statu
     return false;
   }
   s.calendar = *calendar;
+  if (s.cfg->clearing.signing_key) {
+    s.hsm = open_hsm(*s.cfg, status);
+    if (!s.hsm) return false;
+  }
   auto env = store::environment::open(store::environment_options::from(s.cfg->storage));
   if (!env) {
     std::fprintf(stderr, "error: cannot open the store at %s: %s\n", s.cfg->storage.path.c_str(),

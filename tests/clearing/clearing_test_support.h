@@ -110,7 +110,7 @@ class clearing_fixture : public store::test::store_fixture {
     return clear_date(context(), date, now);
   }
 
-  clearing_context context() const { return {*env_, *writer_, cfg_, *calendar_}; }
+  clearing_context context() const { return {*env_, *writer_, cfg_, *calendar_, hsm_}; }
 
   // Writes `text` to a file in the output directory's parent; returns its path.
   std::string write_file(const std::string& name, const std::string& text) const {
@@ -130,6 +130,7 @@ class clearing_fixture : public store::test::store_fixture {
   config::config cfg_;
   std::optional<business_calendar> calendar_;
   id_generator ids_{counting_random};
+  hsm::backend* hsm_ = nullptr;  // set by a test that signs the files
 };
 
 }  // namespace sy::clearing::test

@@ -26,11 +26,13 @@ constexpr std::chrono::year_month_day date0{std::chrono::year{2026}, std::chrono
                                             std::chrono::day{22}};
 
 merchant_request merchant(const std::string& key, const std::string& object_id) {
-  return merchant_request{"m1", key, store::fingerprint("POST", "/v1/payments", key), t0,
-                          t0 + 24h, object_id};
+  return merchant_request{"m1", key,      store::fingerprint("POST", "/v1/payments", key),
+                          t0,   t0 + 24h, object_id};
 }
 
-event_stamp stamp(std::string id) { return event_stamp{std::move(id), event_time{t0} + 2s, date0}; }
+event_stamp stamp(std::string id) {
+  return event_stamp{std::move(id), event_time{t0} + 2s, date0};
+}
 
 layout::channel_request request_for(const payment_record& p, request_kind kind,
                                     std::optional<std::string> key,
@@ -136,8 +138,8 @@ TEST_F(Completion, TimedOutPaymentFailsAndIsQueuedForReversalAtOnce) {
 
 TEST_F(Completion, ARequestNoMerchantWaitsOnLeavesNoAnswer) {
   send_payment("pay_1", true, std::nullopt);
-  const auto step = complete_open(channel_declined{protocol::decline::insufficient_funds, "51"},
-                                  "ev_1");
+  const auto step =
+      complete_open(channel_declined{protocol::decline::insufficient_funds, "51"}, "ev_1");
   EXPECT_FALSE(step.merchant.has_value());
   EXPECT_FALSE(step.response.has_value());
   EXPECT_EQ(book_->payment("pay_1")->resource.status, payment_status::declined);
@@ -207,8 +209,7 @@ TEST_F(Completion, ARequestNamingAMissingPaymentIsReportedNotApplied) {
   ghost.key = "pay_ghost";
   ghost.request.payment_id = "pay_ghost";
   ghost.request.merchant_id = "m1";
-  EXPECT_EQ(complete(*book_, ghost, channel_approved{"1"}, stamp("ev_1")).error(),
-            errc::not_found);
+  EXPECT_EQ(complete(*book_, ghost, channel_approved{"1"}, stamp("ev_1")).error(), errc::not_found);
 }
 
 TEST_F(Completion, APaymentThatCannotTakeTheOutcomeIsAnInconsistentBook) {
@@ -226,7 +227,7 @@ TEST(EventStamper, StampsIncreasingIdsWithTheBusinessDateInForce) {
   id_generator ids;
   const event_stamper stamper(ids, *calendar);
   const event_time before_cutoff = event_time{t0} - 30min;  // 2026-11-21 22:48:45 UTC
-  const event_time after_cutoff{t0};                         // 23:18:45: the next date
+  const event_time after_cutoff{t0};                        // 23:18:45: the next date
   const auto first = stamper(before_cutoff);
   const auto second = stamper(after_cutoff);
   ASSERT_TRUE(first.has_value() && second.has_value());

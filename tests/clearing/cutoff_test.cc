@@ -13,6 +13,10 @@
 #include "clearing/ids.h"
 #include "clearing/store/errc.h"
 #include "hsm/digest.h"
+#include "hsm/soft_backend.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include "protocol/currency.h"
 #include "tests/clearing/clearing_test_support.h"
 
@@ -173,6 +177,36 @@ TEST_F(ClearingRun, LateEventOfAnEarlySealGoesToTheNextDateAsAnAdjustment) {
   std::filesystem::remove(out_dir_ + "/clearing_bank_a_20261122.csv");
   ASSERT_TRUE(clear(day2, close1 + 25h));
   EXPECT_EQ(read("clearing_bank_a_20261122.csv"), file2);
+}
+
+TEST_F(ClearingRun, SignedFilesCarryAnHmacOfTheirDigestUnderTheClearingKey) {
+  const auto hsm = hsm::soft_backend::in_memory();
+  const std::vector<std::uint8_t> key(32, 0x11);
+  ASSERT_TRUE(hsm->import_clear(
+      {"clearing-sign", hsm::key_type::file_signing, hsm::key_algorithm::hmac_sha256, 0}, key));
+  hsm_ = hsm.get();
+  cfg_.clearing.signing_key = "clearing-sign";
+  add("m1", "bank_a", event_type::sale, 1000, morning, "000000000001");
+  const auto report = clear(day1, close1 + 301s);
+  ASSERT_TRUE(report) << report.error().message;
+  for (const auto& f : report->files) {
+    SCOPED_TRACE(f.file_name);
+    // Computed here with OpenSSL alone, as a settlement system would verify it.
+    const std::string message = "switchyard-file-signature-v1\n" + f.file_name + "\n" +
+                                hsm::sha256_hex(read(f.file_name)) + "\n";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &size);
+    std::array<std::uint8_t, 32> digest{};
+    std::copy(mac, mac + 32, digest.begin());
+    EXPECT_EQ(read(f.file_name + ".sig"),
+              hsm::to_lower_hex(digest) + "  " + f.file_name + "  key=clearing-sign version=1\n");
+  }
+  // A signature missing from a sealed date's files is written again.
+  std::filesystem::remove(out_dir_ + "/" + report->files[0].file_name + ".sig");
+  ASSERT_TRUE(clear(day1, close1 + 3600s));
+  EXPECT_TRUE(std::filesystem::exists(out_dir_ + "/" + report->files[0].file_name + ".sig"));
 }
 
 TEST_F(ClearingRun, RefusesADateStillOpen) {
