@@ -245,8 +245,8 @@ class checker {
   }
 
   // A seal, a file summary or a member list, each under the key its content names. (Records of
-  // a run that lost the race to seal its date, or stopped before sealing, are leftovers the next
-  // run of the date erases; they decode like the others.)
+  // a run that lost the race to seal its date, or stopped before sealing, are leftovers no seal
+  // names; they decode like the others and nothing reads them.)
   result<void> batch_record(const seen_record& seen) {
     const table t = table::batches;
     const auto k = seen.record.kind;

@@ -491,8 +491,8 @@ void erase_leftovers(const clearing_context& ctx, year_month_day date, std::uint
        {layout::batch_files_of(date, run), layout::batch_members_of(date, run)}) {
     if (auto found = b.batch_keys(prefix)) keys.insert(keys.end(), found->begin(), found->end());
   }
-  // A failure leaves records no seal names; store check lists them and the next run of the date
-  // does not read them.
+  // A failure leaves records no seal names: nothing reads them (a seal names its own run), and
+  // they take only space.
   (void)store::commit_all_and_wait(ctx.writer, erase_batch_records(keys));
 }
 
@@ -531,15 +531,16 @@ result<clearing_report, clearing_error> seal_new(const clearing_context& ctx, ye
       store::commit_all_and_wait(ctx.writer, batch_parts(date, run_id, *files, {}, 0));
   if (parts.error) return abandon(store_failure("writing the file summaries", parts.error));
 
-  layout::batch_record seal{
-      date,
-      run_id,
-      now,
-      now >= ctx.calendar.close_of(date) + std::chrono::seconds{ctx.cfg.clearing.grace_s},
-      run.member_count(),
-      run.chunk_count(),
-      static_cast<std::uint32_t>(files->size()),
-      run.adjustment_count()};
+  const std::chrono::seconds settled_after{
+      std::max(ctx.cfg.clearing.grace_s, limits::clearing_final_margin_s)};
+  const layout::batch_record seal{date,
+                                  run_id,
+                                  now,
+                                  now >= ctx.calendar.close_of(date) + settled_after,
+                                  run.member_count(),
+                                  run.chunk_count(),
+                                  static_cast<std::uint32_t>(files->size()),
+                                  run.adjustment_count()};
   const auto sealed = store::commit_and_wait(ctx.writer, seal_batch(seal, finalized));
   if (sealed.error == store::errc::key_exists) {
     // Another run sealed the date first: its seal stands, and its files are the date's.

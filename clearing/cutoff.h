@@ -71,11 +71,11 @@ result<std::string> file_signature(hsm::backend& hsm, std::string_view key, std:
 std::optional<file_signer> signer_of(const clearing_context& ctx);
 
 // Clears `date` at `now`. An unsealed date is cleared from its journal and sealed: final when
-// `now` is past its close and grace period, else the next date's clearing takes any event that
-// reaches it afterwards as an adjustment. A sealed date's files are checked against the seal and
-// any missing or altered one is regenerated from the entries the seal names; a regeneration that
-// does not match the seal's digest is not_reproducible and writes nothing.
-// Errors: every clearing_errc; nothing is published unless the whole run succeeded.
+// `now` is past its close and grace period (and limits::clearing_final_margin_s), else the next
+// date's clearing takes any event that reaches it afterwards as an adjustment. A sealed date's
+// files are checked against the seal and any missing or altered one is regenerated from the entries
+// the seal names; a regeneration that does not match the seal's digest is not_reproducible and
+// writes nothing. Errors: every clearing_errc; nothing is published unless the whole run succeeded.
 result<clearing_report, clearing_error> clear_date(const clearing_context& ctx,
                                                    std::chrono::year_month_day date,
                                                    std::chrono::sys_seconds now);

@@ -74,7 +74,8 @@ struct expiry_entry {
 std::optional<expiry_entry> parse_expiry_key(std::string_view key) noexcept;
 // batches: "s", 0x00, "YYYY-MM-DD": the seal of a cleared date.
 std::string batch_key(std::chrono::year_month_day date);
-// batches: "f", 0x00, "YYYY-MM-DD", 0x00, run (16 hex digits), 0x00, "c" or "s", 0x00, party:
+// batches: "f", 0x00, "YYYY-MM-DD", 0x00, run (16 hex digits), 0x00, "clearing" or "settlement",
+// 0x00, party:
 // the summary of one file of a clearing run.
 std::string batch_file_key(std::chrono::year_month_day date, std::uint64_t run,
                            std::string_view file_kind, std::string_view party);

@@ -43,20 +43,29 @@ int fsync_directory(const std::string& dir) {
 }  // namespace
 
 result<output_file> output_file::create(std::string dir, std::string name, std::string_view tag) {
-  std::string temp = dir + "/." + name + "." + std::string(tag) + ".tmp";
+  // The process id keeps two processes (the daemon and `switchyard clear`) apart; the tag, two
+  // writers of one process.
+  std::string temp =
+      dir + "/." + name + "." + std::string(tag) + "." + std::to_string(::getpid()) + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_code(errno);
-  return output_file(std::move(dir), std::move(name), std::move(temp), fd);
+  return output_file(std::move(dir), std::move(name), std::string(tag), std::move(temp), fd);
 }
 
-output_file::output_file(std::string dir, std::string name, std::string temp_path, int fd)
-    : dir_(std::move(dir)), name_(std::move(name)), temp_path_(std::move(temp_path)), fd_(fd) {
+output_file::output_file(std::string dir, std::string name, std::string tag, std::string temp_path,
+                         int fd)
+    : dir_(std::move(dir)),
+      name_(std::move(name)),
+      tag_(std::move(tag)),
+      temp_path_(std::move(temp_path)),
+      fd_(fd) {
   buffer_.reserve(limits::clearing_write_buffer_size);
 }
 
 output_file::output_file(output_file&& other) noexcept
     : dir_(std::move(other.dir_)),
       name_(std::move(other.name_)),
+      tag_(std::move(other.tag_)),
       temp_path_(std::move(other.temp_path_)),
       fd_(std::exchange(other.fd_, -1)),
       buffer_(std::move(other.buffer_)),
@@ -72,6 +81,7 @@ output_file& output_file::operator=(output_file&& other) noexcept {
     close_and_remove();
     dir_ = std::move(other.dir_);
     name_ = std::move(other.name_);
+    tag_ = std::move(other.tag_);
     temp_path_ = std::exchange(other.temp_path_, {});
     fd_ = std::exchange(other.fd_, -1);
     buffer_ = std::move(other.buffer_);
@@ -129,7 +139,7 @@ result<void> output_file::publish(const file_signer* sign) {
   }
   temp_path_.clear();
   // sha256sum's format: the digest, two spaces, the file name.
-  auto companion = output_file::create(dir_, name_ + ".sha256", "tmp");
+  auto companion = output_file::create(dir_, name_ + ".sha256", tag_);
   if (!companion) return companion.error();
   companion->write(sha256_ + "  " + name_ + "\n");
   if (auto done = companion->finish(); !done) return done;

@@ -18,12 +18,13 @@ namespace sy::clearing {
 using file_signer =
     std::function<result<std::string>(std::string_view name, std::string_view sha256)>;
 
-// One file being written: bytes go through a buffer to `dir/.NAME.TAG.tmp` and into a running
+// One file being written: bytes go through a buffer to a temporary file and into a running
 // SHA-256. Destroying it before publish() removes the temporary file. Not thread-safe.
 class output_file {
  public:
-  // Creates the temporary file (an existing one of the same tag, a crashed run's, is replaced).
-  // `tag` tells concurrent writers of one name apart. Errors: the errno of open(2).
+  // Creates the temporary file `dir/.NAME.TAG.PID.tmp` (a hidden name no reader of the directory
+  // takes for a file; a crashed process leaves its own behind). `tag` tells one process's writers
+  // of one name apart. Errors: the errno of open(2).
   static result<output_file> create(std::string dir, std::string name, std::string_view tag);
 
   output_file(output_file&&) noexcept;
@@ -48,12 +49,13 @@ class output_file {
   std::uint64_t size() const noexcept { return size_; }
 
  private:
-  output_file(std::string dir, std::string name, std::string temp_path, int fd);
+  output_file(std::string dir, std::string name, std::string tag, std::string temp_path, int fd);
   result<void> flush();
   void close_and_remove() noexcept;
 
   std::string dir_;
   std::string name_;
+  std::string tag_;
   std::string temp_path_;
   int fd_ = -1;
   std::string buffer_;

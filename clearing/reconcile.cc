@@ -59,9 +59,10 @@ struct switch_record {
   std::array<char, 3> currency{};
   std::array<char, 6> stan{};
   std::uint8_t stan_size = 0;
-  std::int64_t amount = 0;                 // signed, as in the clearing file
-  std::array<std::uint8_t, 16> payment{};  // the payment id's bytes
-  std::uint64_t bank_line = 0;             // the bank row that matched it; 0: none yet
+  std::int64_t amount = 0;                      // signed, as in the clearing file
+  std::array<std::uint8_t, 16> payment{};       // the payment id's bytes
+  std::chrono::year_month_day business_date{};  // its own: an adjustment's is an earlier one
+  std::uint64_t bank_line = 0;                  // the bank row that matched it; 0: none yet
 
   std::string_view currency_code() const { return {currency.data(), currency.size()}; }
   std::string payment_id() const { return to_string(object_id{id_kind::payment, payment}); }
@@ -141,6 +142,7 @@ result<switch_index, clearing_error> index_of(const clearing_context& ctx,
           r.stan_size = static_cast<std::uint8_t>(e.stan->size());
         }
         r.amount = e.type == event_type::refund ? -e.amount.amount : e.amount.amount;
+        r.business_date = e.business_date;
         if (const auto id = parse_id(e.payment_id, id_kind::payment)) r.payment = id->bytes;
         index.add(r);
         return {};
@@ -233,7 +235,9 @@ std::string amount_text(std::int64_t amount, std::string_view currency) {
 }
 
 // Classifies one bank row against the index (specs/clearing-files.md classes).
-void classify(const bank_record& row, std::string_view date, switch_index& index, findings& out) {
+// `date` is the reconciled date, `date_text` its YYYY-MM-DD.
+void classify(const bank_record& row, std::chrono::year_month_day date, std::string_view date_text,
+              switch_index& index, findings& out) {
   ++out.summary().bank_rows;
   // Only a discrepancy needs its line in words; a matched row (nearly all of them) costs none.
   const auto where = [&row] { return "line " + std::to_string(row.line); };
@@ -242,14 +246,25 @@ void classify(const bank_record& row, std::string_view date, switch_index& index
     out.add(discrepancy_class::missing_at_switch, row.rrn, row.stan, row.event_type, std::nullopt,
             row.amount, row.currency, "", where() + ": " + std::move(detail));
   };
-  if (!row.business_date.empty() && row.business_date != date) {
-    return missing("business date " + std::string(row.business_date) + ", not " +
-                   std::string(date));
-  }
   const auto key = type ? key_of(row.rrn, *type) : std::nullopt;
   if (!key) return missing("the switch cleared no such record");
   switch_record* const found = index.find(*key);
-  if (found == nullptr) return missing("the switch cleared no such record");
+  if (found == nullptr) {
+    if (!row.business_date.empty() && row.business_date != date_text) {
+      return missing("business date " + std::string(row.business_date) + ", not " +
+                     std::string(date_text));
+    }
+    return missing("the switch cleared no such record");
+  }
+  // The bank dates a record as the switch does (an adjustment keeps its own, earlier date).
+  if (!row.business_date.empty() &&
+      (found->business_date == date
+           ? row.business_date != date_text
+           : row.business_date != protocol::format_date(found->business_date))) {
+    return missing("business date " + std::string(row.business_date) +
+                   ", the switch's record of that RRN has " +
+                   protocol::format_date(found->business_date));
+  }
   if (found->bank_line != 0) {
     out.add(discrepancy_class::duplicate_at_bank, row.rrn, row.stan, row.event_type, found->amount,
             row.amount, row.currency, found->payment_id(),
@@ -389,7 +404,7 @@ result<reconcile_summary, clearing_error> reconcile(const clearing_context& ctx,
   findings out(std::move(*report), request.channel, now);
   out.summary().switch_records = index->records().size();
   const auto refused = read_bank_file(in, *mapping, [&](const bank_record& row) {
-    classify(row, date, *index, out);
+    classify(row, request.business_date, date, *index, out);
     return true;
   });
   if (refused) {

@@ -290,6 +290,10 @@ inline constexpr std::size_t clearing_segment_memory_max = std::size_t{64} << 20
 // The daemon clears a closed date it finds unsealed this many days back at start-up: a switch
 // stopped over a long weekend still clears every date it missed.
 inline constexpr std::int64_t clearing_catch_up_days = 31;
+// An event stamped before a cutoff commits within the writer's latency, milliseconds and far
+// below a minute; a date sealed sooner than this after its close (grace_s may be 0) is not final,
+// so the next date's clearing takes any event that reached it late: none is lost.
+inline constexpr std::int64_t clearing_final_margin_s = 60;
 // A failed automatic clearing (a full disk, say) is tried again this much later.
 inline constexpr std::int64_t clearing_retry_s = 300;
 // A reconciliation stores at most this many discrepancies: more means the wrong file (another

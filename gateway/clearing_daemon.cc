@@ -2,6 +2,7 @@
 // grace (or the retry interval after a failure).
 #include "gateway/clearing_daemon.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "clearing/cutoff.h"
@@ -75,9 +76,13 @@ std::chrono::sys_seconds clearing_daemon::clear_due(std::chrono::sys_seconds now
   const std::chrono::seconds grace{cfg->clearing.grace_s};
   const auto today =
       calendar_.date_of(std::chrono::time_point_cast<std::chrono::milliseconds>(now));
-  auto next = calendar_.close_of(today) + grace;
+  // The next date to come due: yesterday's while its grace period runs (a switch started just
+  // after a cutoff), else today's.
+  const std::chrono::year_month_day yesterday{std::chrono::sys_days{today} - std::chrono::days{1}};
+  auto next = calendar_.close_of(yesterday) + grace > now ? calendar_.close_of(yesterday) + grace
+                                                          : calendar_.close_of(today) + grace;
   const auto retry = now + std::chrono::seconds{limits::clearing_retry_s};
-  const auto due = clearing::dates_due(env_, calendar_, cfg->clearing.grace_s, now);
+  auto due = clearing::dates_due(env_, calendar_, cfg->clearing.grace_s, now);
   if (!due) {
     std::fprintf(stderr,
                  "{\"level\":\"warn\",\"component\":\"clearing\",\"event\":\"clearing_failed\","
@@ -87,6 +92,12 @@ std::chrono::sys_seconds clearing_daemon::clear_due(std::chrono::sys_seconds now
     ++counters_.failures;
     return retry;
   }
+  // A date sealed whose files could not all be published (a full disk) is no longer due, but
+  // clearing it again completes them: it is tried until that succeeds.
+  for (const auto date : failed_) {
+    if (std::find(due->begin(), due->end(), date) == due->end()) due->push_back(date);
+  }
+  std::sort(due->begin(), due->end());
   const clearing::clearing_context ctx{env_, writer_, *cfg, calendar_, &hsm_};
   for (const auto date : *due) {
     {
@@ -103,9 +114,11 @@ std::chrono::sys_seconds clearing_daemon::clear_due(std::chrono::sys_seconds now
                    date_text.c_str(), std::string(clearing::to_string(report.error().code)).c_str(),
                    json_escaped(report.error().message).c_str());
       ++counters_.failures;
+      failed_.insert(date);
       next = std::min(next, retry);
       continue;
     }
+    failed_.erase(date);
     std::fprintf(stderr,
                  "{\"level\":\"info\",\"component\":\"clearing\",\"event\":\"cleared\","
                  "\"date\":\"%s\",\"events\":%llu,\"adjustments\":%llu,\"files\":%zu}\n",

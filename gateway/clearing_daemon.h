@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "clearing/business_date.h"
@@ -55,6 +56,7 @@ class clearing_daemon {
   std::condition_variable wake_;
   bool stopping_ = false;
   clearing_counters counters_;
+  std::set<std::chrono::year_month_day> failed_;  // clearing thread only: dates to try again
   std::thread thread_;
 };
 

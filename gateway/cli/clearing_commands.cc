@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,16 @@ bool open_session(const std::string& file, clearing_session& s, exit_code& statu
   if (s.cfg->clearing.signing_key) {
     s.hsm = open_hsm(*s.cfg, status);
     if (!s.hsm) return false;
+  }
+  // Never a new store: clearing an empty one would seal dates as having had no events.
+  if (!std::filesystem::exists(std::filesystem::path(s.cfg->storage.path) / "data.mdb")) {
+    std::fprintf(stderr,
+                 "error: no store at %s ([storage] path of %s): run the switch first, or name its "
+                 "configuration with --config\n",
+                 s.cfg->storage.path.c_str(),
+                 s.cfg->source_name.empty() ? "the embedded default" : s.cfg->source_name.c_str());
+    status = exit_code::store_unavailable;
+    return false;
   }
   auto env = store::environment::open(store::environment_options::from(s.cfg->storage));
   if (!env) {

@@ -36,6 +36,8 @@ inline bool counting_random(std::span<std::uint8_t> out) noexcept {
 
 class clearing_fixture : public store::test::store_fixture {
  protected:
+  using day = std::chrono::year_month_day;
+
   void SetUp() override {
     store::test::store_fixture::SetUp();
     out_dir_ = dir_.path() + "/out";

@@ -209,6 +209,14 @@ TEST_F(ClearingRun, SignedFilesCarryAnHmacOfTheirDigestUnderTheClearingKey) {
   EXPECT_TRUE(std::filesystem::exists(out_dir_ + "/" + report->files[0].file_name + ".sig"));
 }
 
+TEST_F(ClearingRun, ASealWithinAMinuteOfTheCloseIsNotFinalEvenWithoutGrace) {
+  cfg_.clearing.grace_s = 0;
+  add("m1", "bank_a", event_type::sale, 1000, morning, "000000000001");
+  const auto report = clear(day1, close1 + 10s);
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(report->batch.final);  // a commit in flight at the cutoff may still land
+}
+
 TEST_F(ClearingRun, RefusesADateStillOpen) {
   const auto report = clear(day1, close1 - 1s);
   ASSERT_FALSE(report);

@@ -95,6 +95,22 @@ TEST_F(Reconcile, AnotherBusinessDateIsNotTheSwitchsRecord) {
   EXPECT_EQ(s->discrepancies[static_cast<std::size_t>(discrepancy_class::missing_at_bank)], 1u);
 }
 
+TEST_F(Reconcile, AnAdjustmentMatchesTheBankRowOfItsOwnDate) {
+  // day1 was sealed in SetUp as final; seal day2 early, then a late event of day2 reaches it.
+  const auto day2_close = close1 + 24h;
+  add("m1", "bank_a", event_type::sale, 50, morning + 24h, "000000000010");
+  ASSERT_TRUE(clear(test::day2, day2_close + 1s));
+  add("m1", "bank_a", event_type::sale, 70, morning + 25h, "000000000011");  // late, of day2
+  const test::clearing_fixture::day day3{std::chrono::sys_days{test::day2} + std::chrono::days{1}};
+  ASSERT_TRUE(clear(day3, day2_close + 24h + 301s));  // takes it as an adjustment
+  const auto path = write_file(
+      "bank3.csv", std::string(header) + "000000000011,000123,sale,70,EUR,A1B2C3,2026-11-22\n");
+  const auto s = reconcile(context(), {"bank_a", day3, path}, day2_close + 25h);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE(s->clean()) << read("recon_bank_a_20261123.csv");
+  EXPECT_EQ(s->matched, 1u);
+}
+
 TEST_F(Reconcile, RunningAgainKeepsNumbersAndResolutionsAndClosesWhatIsGone) {
   const std::string bad_amount = "000000000001,000123,sale,1001,EUR,A1B2C3,2026-11-21\n";
   const std::string refund = "000000000002,000123,refund,-200,EUR,A1B2C3,2026-11-21\n";

@@ -381,6 +381,20 @@ TEST_F(ClearingEndToEnd, CommandsRefuseBadInput) {
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_NE(garbage.err.find("not cleared yet"), std::string::npos) << garbage.err;
   EXPECT_EQ(cli({"discrepancies", "resolve", "nonsense", "--note", "x"}).exit_code, 2);
+  // A configuration naming no store is refused: clearing an empty store would seal the date as
+  // having had no events.
+  std::ifstream in(config_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string other = text.str();
+  other.replace(other.find(store_path().string()), store_path().string().size(),
+                (dir_ / "no-store").string());
+  std::ofstream(dir_ / "other.toml") << other;
+  const auto none = run_process({switchyard_binary(), "clear", "--date", "2020-01-01", "--config",
+                                 (dir_ / "other.toml").string()});
+  EXPECT_EQ(none.exit_code, 12) << none.err;
+  EXPECT_NE(none.err.find("no store at"), std::string::npos) << none.err;
+  EXPECT_FALSE(fs::exists(dir_ / "no-store"));
 }
 
 }  // namespace
