@@ -111,6 +111,21 @@ TEST_F(Reconcile, AnAdjustmentMatchesTheBankRowOfItsOwnDate) {
   EXPECT_EQ(s->matched, 1u);
 }
 
+// The switch never reuses an RRN for one event type; the index does not rely on it.
+TEST_F(Reconcile, TwoSwitchRecordsWithOneKeyAreTakenInClearingOrder) {
+  add("m1", "bank_a", event_type::sale, 10, morning + 24h, "000000000007");
+  add("m1", "bank_a", event_type::sale, 20, morning + 24h + 1s, "000000000007");
+  ASSERT_TRUE(clear(test::day2, close1 + 24h + 301s));
+  const auto path = write_file("bank2.csv", std::string(header) +
+                                                "000000000007,000123,sale,20,EUR,A1B2C3,\n"
+                                                "000000000007,000123,sale,10,EUR,A1B2C3,\n");
+  const auto s = reconcile(context(), {"bank_a", test::day2, path}, close1 + 25h);
+  ASSERT_TRUE(s) << s.error().message;
+  // The first row takes the first record (10): a mismatch; the second takes the other (20).
+  EXPECT_EQ(s->discrepancies[static_cast<std::size_t>(discrepancy_class::amount_mismatch)], 2u);
+  EXPECT_EQ(s->matched, 0u);
+}
+
 TEST_F(Reconcile, RunningAgainKeepsNumbersAndResolutionsAndClosesWhatIsGone) {
   const std::string bad_amount = "000000000001,000123,sale,1001,EUR,A1B2C3,2026-11-21\n";
   const std::string refund = "000000000002,000123,refund,-200,EUR,A1B2C3,2026-11-21\n";
