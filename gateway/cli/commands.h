@@ -15,7 +15,7 @@ void add_run_command(CLI::App& app, exit_code& status);
 // `switchyard config check FILE`: print every problem in FILE, or `ok`.
 void add_config_commands(CLI::App& app, exit_code& status);
 
-// `switchyard store stat|check [--config FILE]`: table sizes and map usage, or a walk verifying
+// `switchyard store [--config FILE] stat|check`: table sizes and map usage, or a walk verifying
 // every record's checksum, of the store the configuration names.
 void add_store_commands(CLI::App& app, exit_code& status);
 
