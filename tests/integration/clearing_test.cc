@@ -142,16 +142,6 @@ class ClearingEndToEnd : public SwitchWithBank {
     ASSERT_NE(merchant_port_, 0);
   }
 
-  void TearDown() override {
-    if (switch_) {
-      const auto stopped = switch_->stop(SIGTERM);
-      EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
-      EXPECT_EQ(stopped.err.find(test_pan), std::string::npos) << "a PAN in the log";
-    }
-    if (bank_) bank_->stop(SIGTERM);
-    SwitchWithBank::TearDown();
-  }
-
   fs::path clearing_dir() const { return dir_ / "clearing"; }
 
   static std::string card_payment(std::int64_t amount, bool capture) {
@@ -189,8 +179,6 @@ class ClearingEndToEnd : public SwitchWithBank {
     return run_process(argv);
   }
 
-  std::unique_ptr<background_process> bank_;
-  std::unique_ptr<background_process> switch_;
   std::chrono::sys_seconds cutoff_{};
   std::string date_;          // YYYY-MM-DD
   std::string compact_date_;  // YYYYMMDD

@@ -86,16 +86,6 @@ class MerchantApi : public SwitchWithBank {
     }
   }
 
-  void TearDown() override {
-    if (switch_) {
-      const auto stopped = switch_->stop(SIGTERM);
-      EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
-      EXPECT_EQ(stopped.err.find(pan), std::string::npos) << "a PAN in the log";
-    }
-    if (bank_) bank_->stop(SIGTERM);
-    SwitchWithBank::TearDown();
-  }
-
   // "AB:CD:...": the fingerprint as `openssl x509 -fingerprint -sha256` prints it.
   static std::string colon_pairs(const std::string& hex) {
     std::string out;
@@ -107,8 +97,6 @@ class MerchantApi : public SwitchWithBank {
     return out;
   }
 
-  std::unique_ptr<background_process> bank_;
-  std::unique_ptr<background_process> switch_;
   std::filesystem::path client_dir_;  // the pinned merchant's client certificate
 };
 

@@ -1,6 +1,7 @@
 // The switch-beside-the-bank fixture (switch_fixture.h).
 #include "tests/integration/switch_fixture.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -34,7 +35,17 @@ void SwitchWithBank::SetUp() {
 }
 
 void SwitchWithBank::TearDown() {
+  stop_switch();
+  if (bank_) bank_->stop(SIGTERM);
   fs::remove_all(dir_);
+}
+
+void SwitchWithBank::stop_switch() {
+  if (!switch_) return;
+  const auto stopped = switch_->stop(SIGTERM);
+  switch_.reset();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(stopped.err.find(test_pan), std::string::npos) << "a PAN in the log";
 }
 
 std::unique_ptr<background_process> SwitchWithBank::start_bank(const std::string& listen,

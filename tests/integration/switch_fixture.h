@@ -69,7 +69,13 @@ class SwitchWithBank : public ::testing::Test {
     return call(key, {"GET", path, "", std::nullopt});
   }
 
+  // Stops switch_ (if running) with SIGTERM: it must exit cleanly, its log without the test card.
+  void stop_switch();
+
   std::filesystem::path dir_;
+  // The processes a test keeps running to its end; TearDown stops the switch, then the bank.
+  std::unique_ptr<background_process> bank_;
+  std::unique_ptr<background_process> switch_;
   std::uint16_t bank_port_ = 0;
   std::uint16_t merchant_port_ = 0;
   std::uint16_t admin_port_ = 0;

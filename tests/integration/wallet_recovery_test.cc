@@ -54,12 +54,8 @@ class WalletRecovery : public SwitchWithBank {
   }
 
   void TearDown() override {
-    if (switch_) {
-      const auto stopped = switch_->stop(SIGTERM);
-      EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
-    }
+    stop_switch();  // before the wallet it would miss
     if (wallet_) wallet_->stop(SIGTERM);
-    if (bank_) bank_->stop(SIGTERM);
     SwitchWithBank::TearDown();
   }
 
@@ -70,9 +66,7 @@ class WalletRecovery : public SwitchWithBank {
     return c.read();
   }
 
-  std::unique_ptr<background_process> bank_;
   std::unique_ptr<background_process> wallet_;
-  std::unique_ptr<background_process> switch_;
   std::string ca_;
 };
 
