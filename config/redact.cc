@@ -1,4 +1,4 @@
-// mask_digit_runs: card-number-length digit runs masked as a PAN is.
+// mask_digit_runs: card-number-length digit runs masked as a PAN is; append_log_text.
 #include "config/redact.h"
 
 #include <algorithm>
@@ -25,6 +25,10 @@ std::string mask_digit_runs(std::string_view text) {
     i = end;
   }
   return out;
+}
+
+void append_log_text(std::string& line, std::string_view text) {
+  for (const char c : text) line += (c == '"' || c == '\\' || c < 0x20) ? '_' : c;
 }
 
 }  // namespace sy

@@ -11,4 +11,9 @@ namespace sy {
 // 6 digits, '*'s, and its last 4, as a masked PAN is shown; everything else is kept.
 std::string mask_digit_runs(std::string_view text);
 
+// Appends `text` to a JSON log line inside a string value: quotes, backslashes and control
+// characters become '_', so no error message can break the line (logs are read by people and
+// grep, not decoded back).
+void append_log_text(std::string& line, std::string_view text);
+
 }  // namespace sy

@@ -3,13 +3,6 @@
 
 namespace sy::gateway {
 
-bool admin_api::ready() const noexcept {
-  for (std::size_t i = 0; i < health_.size(); ++i) {
-    if (health_[i].signed_on()) return true;
-  }
-  return false;
-}
-
 void admin_api::handle(http_request request, clearing::store::executor, answer_fn answer) const {
   http_answer a;
   const std::string_view path =
@@ -25,7 +18,7 @@ void admin_api::handle(http_request request, clearing::store::executor, answer_f
   } else if (path == "/healthz") {
     a.body = R"({"status":"ok"})";
   } else if (path == "/readyz") {
-    const bool up = ready();
+    const bool up = any_signed_on_();
     a.status = up ? 200 : 503;
     a.body =
         up ? R"({"status":"ready"})" : R"({"status":"not ready","reason":"no channel signed on"})";

@@ -7,23 +7,21 @@
 #include <string>
 
 #include "gateway/http_message.h"
-#include "routing/health_board.h"
 
 namespace sy::gateway {
 
 class admin_api {
  public:
-  // `render_metrics` makes the /metrics text at each scrape. The store is open for as long as
-  // the switch serves, so readiness is the channels' sign-on.
-  admin_api(const routing::health_board& health, std::function<std::string()> render_metrics)
-      : health_(health), render_metrics_(std::move(render_metrics)) {}
+  // `any_signed_on` says whether a channel is signed on now; `render_metrics` makes the /metrics
+  // text at each scrape. The store is open for as long as the switch serves, so readiness is the
+  // channels' sign-on.
+  admin_api(std::function<bool()> any_signed_on, std::function<std::string()> render_metrics)
+      : any_signed_on_(std::move(any_signed_on)), render_metrics_(std::move(render_metrics)) {}
 
   void handle(http_request request, clearing::store::executor ex, answer_fn answer) const;
 
  private:
-  bool ready() const noexcept;
-
-  const routing::health_board& health_;
+  std::function<bool()> any_signed_on_;
   std::function<std::string()> render_metrics_;
 };
 

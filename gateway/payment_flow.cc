@@ -103,7 +103,7 @@ static flow_reply refused_commit(const switch_context& ctx, const clearing::merc
 struct payment_flow::operation {
   merchant_call call;
   layout::request_kind kind = layout::request_kind::payment;
-  std::size_t channel = 0;  // the health board's and channel_set's number
+  std::size_t channel = 0;  // its channel's number in call.config->channels
   std::optional<clearing::payment_record> before;
   clearing::payment_record payment;
   std::optional<clearing::refund_record> refund;
@@ -123,7 +123,8 @@ struct payment_flow::operation {
     }
   }
 
-  bool is_bank(const switch_context& ctx) const { return ctx.channels.banks[channel] != nullptr; }
+  const channel_generation& channels() const { return call.config->channels; }
+  bool is_bank() const { return channels().banks[channel] != nullptr; }
   const clearing::refund_record* refund_ptr() const { return refund ? &*refund : nullptr; }
 };
 
@@ -181,7 +182,7 @@ void payment_flow::create(merchant_call call, protocol::create_payment_request b
       merchant.id,
       std::hash<std::string>{}(*id)};
   auto plan = routes.plan(wanted);
-  const auto picked = plan.next(ctx_.health, routing::channel_health::clock::now());
+  const auto picked = plan.next(op->channels().health, routing::channel_health::clock::now());
   if (!picked) {
     // No rule matches, or none of its channels is up: nothing is sent, the payment fails.
     auto failed = clearing::apply_outcome(
@@ -265,7 +266,7 @@ void payment_flow::start(std::shared_ptr<operation> op) {
   if (op->kind != layout::request_kind::payment) {
     // A later request goes to the channel the payment was routed to.
     const auto& channel = op->payment.resource.channel;
-    const auto number = channel ? ctx_.health.index_of(*channel) : std::nullopt;
+    const auto number = channel ? op->channels().health.index_of(*channel) : std::nullopt;
     if (!number) {
       return op->call.reply(
           error_reply(api_errc::invalid_state, "the payment's channel is no longer configured"));
@@ -273,7 +274,7 @@ void payment_flow::start(std::shared_ptr<operation> op) {
     op->channel = *number;
   }
   auto& p = op->payment;
-  const bool bank = op->is_bank(ctx_);
+  const bool bank = op->is_bank();
   if (!bank &&
       (op->kind == layout::request_kind::capture || op->kind == layout::request_kind::void_)) {
     return op->call.reply(error_reply(
@@ -291,7 +292,7 @@ void payment_flow::start(std::shared_ptr<operation> op) {
   r.sent_at = now;
   r.pan_ciphertext = p.pan_ciphertext;
   if (bank) {
-    auto numbers = ctx_.channels.banks[op->channel]->numbers(ctx_.calendar.date_of(now));
+    auto numbers = op->channels().banks[op->channel]->numbers(ctx_.calendar.date_of(now));
     if (!numbers) {
       if (op->ticket) ctx_.risk.settle(*op->ticket, false);
       return op->call.reply(unavailable("trace numbers: " + numbers.error().message()));
@@ -347,8 +348,8 @@ static result<std::string> revealed_pan(switch_context& ctx, const compiled_conf
 }
 
 void payment_flow::send(std::shared_ptr<operation> op) {
-  if (!op->is_bank(ctx_)) {
-    auto* wallet = ctx_.channels.wallets[op->channel];
+  if (!op->is_bank()) {
+    auto* wallet = op->channels().wallets[op->channel];
     routing::http::wallet_request w;
     w.merchant_id = op->call.merchant->id;
     if (op->kind == layout::request_kind::payment) {
@@ -381,7 +382,7 @@ void payment_flow::send(std::shared_ptr<operation> op) {
     // until the bank acknowledges, so it is final for the merchant once queued.
     return finish(std::move(op), clearing::channel_timed_out{});
   }
-  auto* link = ctx_.channels.banks[op->channel];
+  auto* link = op->channels().banks[op->channel];
   const auto& p = op->payment;
   const auto* summary = std::get_if<protocol::card_summary>(&p.resource.payment_method);
   if (op->pan.empty()) {
@@ -463,8 +464,9 @@ void payment_flow::commit_final(std::shared_ptr<operation> op, clearing::final_s
                              ctx_.metrics.final_commit_failed();
                              return op->call.reply(unavailable("store: " + o.error.message()));
                            }
-                           if (reversal)
-                             ctx_.channels.banks[op->channel]->add_reversal(std::move(*reversal));
+                           if (reversal) {
+                             ctx_.channels.add_reversal(op->request.channel, std::move(*reversal));
+                           }
                            op->call.reply(stored(answer));
                          });
   if (!submitted) {

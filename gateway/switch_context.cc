@@ -3,13 +3,12 @@
 
 namespace sy::gateway {
 
-result<std::shared_ptr<const compiled_config>> compiled_config::build(config::snapshot snapshot) {
+result<compiled_config> compiled_config::build(config::snapshot snapshot) {
   auto merchants = merchant_directory::build(snapshot);
   if (!merchants) return merchants.error();
   auto routes = routing::route_table::build(*snapshot);
   if (!routes) return routes.error();
-  return std::make_shared<const compiled_config>(
-      compiled_config{std::move(snapshot), std::move(*merchants), std::move(*routes)});
+  return compiled_config{std::move(snapshot), std::move(*merchants), std::move(*routes), {}};
 }
 
 }  // namespace sy::gateway

@@ -1,6 +1,7 @@
-// What the merchant API's handlers share: the compiled configuration (swapped whole on SIGHUP),
-// and the process's long-lived services (book of record, HSM, channels, risk, rate limits,
-// metrics). Asio-free: the channels' headers keep their I/O behind pimpls.
+// What the merchant API's handlers share: the compiled configuration with its channels (swapped
+// whole on SIGHUP), and the process's long-lived services (book of record, HSM, the channel
+// registry, risk, rate limits, metrics). Asio-free: the channels' headers keep their I/O behind
+// pimpls.
 #pragma once
 
 #include <atomic>
@@ -16,33 +17,27 @@
 #include "clearing/store/writer.h"
 #include "config/config.h"
 #include "config/result.h"
+#include "gateway/channel_registry.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/merchant_directory.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/risk_guard.h"
 #include "hsm/backend.h"
-#include "routing/health_board.h"
-#include "routing/http/http_channel.h"
-#include "routing/io/bank_link.h"
 #include "routing/route_table.h"
 
 namespace sy::gateway {
 
-// One configuration snapshot made ready for requests. Immutable once built.
+// One configuration snapshot made ready for requests. Immutable once shared.
 struct compiled_config {
   config::snapshot config;
   std::unique_ptr<merchant_directory> merchants;
   routing::route_table routes;
+  // Its channels, numbered as `config` lists them: channel_registry's, set once they run.
+  channel_generation channels;
 
-  // Errors: merchant_directory::build's and route_table::build's.
-  static result<std::shared_ptr<const compiled_config>> build(config::snapshot snapshot);
-};
-
-// The channels, numbered as the configuration lists them (the route table's and the health
-// board's numbering); each slot holds the channel of its kind and null in the other vector.
-struct channel_set {
-  std::vector<routing::io::bank_link*> banks;
-  std::vector<routing::http::http_channel*> wallets;
+  // The merchants and routes of `snapshot`, without channels. Errors: merchant_directory::build's
+  // and route_table::build's.
+  static result<compiled_config> build(config::snapshot snapshot);
 };
 
 struct switch_context {
@@ -52,8 +47,7 @@ struct switch_context {
   clearing::id_generator& ids;
   const clearing::business_calendar& calendar;
   const clearing::event_stamper& stamp;
-  routing::health_board& health;
-  channel_set channels;
+  channel_registry& channels;  // where reversals go: the link running their channel now
   risk_guard& risk;
   rate_limiter& rates;
   gateway_metrics& metrics;

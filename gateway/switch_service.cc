@@ -1,6 +1,7 @@
 // The running switch: workers, book of record, recovery, bank links, and the stop signal.
 #include "gateway/switch_service.h"
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,7 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <future>
-#include <latch>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,7 +24,9 @@
 #include "clearing/store/errc.h"
 #include "clearing/store/writer.h"
 #include "config/limits.h"
+#include "config/redact.h"
 #include "gateway/admin_api.h"
+#include "gateway/channel_registry.h"
 #include "gateway/clearing_daemon.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/http_server.h"
@@ -32,9 +35,7 @@
 #include "gateway/risk_guard.h"
 #include "gateway/switch_context.h"
 #include "gateway/wallet_recovery.h"
-#include "routing/health_board.h"
-#include "routing/http/http_channel.h"
-#include "routing/io/bank_link.h"
+#include "hsm/open.h"
 
 namespace sy::gateway {
 namespace {
@@ -162,22 +163,28 @@ class stop_signals {
 
 // Says on stdout when a link signs on and when it has no signed-on connection left, looking every
 // limits::link_sign_on_report_ms: the bank accepted the switch (sign-on answered, MAC verified)
-// is the first thing an operator wants to know, and the totals come only at the end.
-class sign_on_report {
+// is the first thing an operator wants to know, and the totals come only at the end. Each look
+// also lets the registry end the channels a reload left unused.
+class channel_watch {
  public:
-  sign_on_report(asio::io_context& context,
-                 const std::vector<std::unique_ptr<routing::io::bank_link>>& links)
-      : timer_(context), links_(links), signed_on_(links.size(), false) {}
+  channel_watch(asio::io_context& context, switch_context& ctx) : timer_(context), ctx_(ctx) {}
 
   void look() {
-    for (std::size_t i = 0; i < links_.size(); ++i) {
-      const bool now = links_[i]->metrics().signed_on;
-      if (now == signed_on_[i]) continue;
-      signed_on_[i] = now;
-      std::printf("switchyard: channel %s %s\n", links_[i]->channel().id.c_str(),
-                  now ? "signed on" : "not signed on");
-      std::fflush(stdout);
+    {
+      const auto live = ctx_.current();
+      for (const auto* link : live->channels.banks) {
+        if (link == nullptr) continue;
+        const bool now = link->metrics().signed_on;
+        auto& [seen, was] = said_[link->channel().id];
+        if (seen != link) seen = link, was = false;  // a reload replaced it: not yet signed on
+        if (now == was) continue;
+        was = now;
+        std::printf("switchyard: channel %s %s\n", link->channel().id.c_str(),
+                    now ? "signed on" : "not signed on");
+        std::fflush(stdout);
+      }
     }
+    ctx_.channels.sweep();
     timer_.expires_after(std::chrono::milliseconds{limits::link_sign_on_report_ms});
     timer_.async_wait([this](const error_code& ec) {
       if (!ec) look();
@@ -186,45 +193,10 @@ class sign_on_report {
 
  private:
   asio::steady_timer timer_;
-  const std::vector<std::unique_ptr<routing::io::bank_link>>& links_;
-  std::vector<bool> signed_on_;
+  switch_context& ctx_;
+  // By channel id: the link last looked at and whether it was signed on.
+  std::map<std::string, std::pair<const routing::io::bank_link*, bool>, std::less<>> said_;
 };
-
-// Signs every link off and waits until each has closed.
-void stop_links(std::vector<std::unique_ptr<routing::io::bank_link>>& links) {
-  std::latch closed(static_cast<std::ptrdiff_t>(links.size()));
-  for (auto& link : links) link->stop([&closed] { closed.count_down(); });
-  closed.wait();
-}
-
-// The link's totals as one JSON log line, so an operator (and a test) sees what a run did.
-void print_link_totals(const routing::io::bank_link& link) {
-  const auto m = link.metrics();
-  std::string line =
-      "{\"level\":\"info\",\"component\":\"link\",\"event\":\"stopped\","
-      "\"channel\":\"" +
-      link.channel().id + "\",\"requests\":{";
-  for (std::size_t i = 0; i < m.requests.size(); ++i) {
-    line += (i == 0 ? "\"" : ",\"") + std::string(routing::io::request_mtis[i]) +
-            "\":" + std::to_string(m.requests[i]);
-  }
-  // Responses that did not read as responses, a bad MAC included: what a key mismatch shows.
-  line += "},\"malformed\":" + std::to_string(m.malformed) +
-          ",\"reconnects\":" + std::to_string(m.reconnects) +
-          ",\"timeouts\":" + std::to_string(m.timeouts) +
-          ",\"reversals_sent\":" + std::to_string(m.reversals_sent) +
-          ",\"reversals_acknowledged\":" + std::to_string(m.reversals_acknowledged) +
-          ",\"reversals_pending\":" + std::to_string(m.reversals_pending) + "}\n";
-  std::fputs(line.c_str(), stderr);
-}
-
-// The link's tunables that its channel configures.
-routing::io::link_options options_of(const config::channel& channel) {
-  routing::io::link_options options;
-  options.reversal = {std::chrono::milliseconds{channel.reversal_retry_base_ms},
-                      std::chrono::milliseconds{channel.reversal_retry_max_ms}};
-  return options;
-}
 
 // The day's approved volume per merchant from the journal, so a restart does not reset the
 // daily volume limits.
@@ -261,10 +233,10 @@ void add_clearing_collectors(gateway_metrics& m, const clearing_daemon& clearing
                   });
 }
 
-void add_collectors(gateway_metrics& m, const config::config& c, const routing::health_board& h,
-                    const std::vector<std::unique_ptr<routing::io::bank_link>>& links,
-                    const store::writer& w, const http_server& server,
+void add_collectors(gateway_metrics& m, const switch_context& ctx, const http_server& server,
                     const wallet_recovery& recovery) {
+  const auto& links = ctx.channels;
+  const auto& w = ctx.writer;
   m.add_collector("sy_wallet_status_queries_total",
                   "Status queries for wallet requests left without a result",
                   metrics::kind::counter, {}, [&recovery](metrics::sample_sink& out) {
@@ -276,33 +248,34 @@ void add_collectors(gateway_metrics& m, const config::config& c, const routing::
                     out.add(static_cast<double>(recovery.counters().completed));
                   });
   m.add_collector("sy_channel_signed_on", "1 while the channel carries traffic",
-                  metrics::kind::gauge, {"channel"}, [&c, &h](metrics::sample_sink& out) {
+                  metrics::kind::gauge, {"channel"}, [&ctx](metrics::sample_sink& out) {
+                    const auto live = ctx.current();
+                    const auto& h = live->channels.health;
                     for (std::size_t i = 0; i < h.size(); ++i) {
-                      out.add(h[i].signed_on() ? 1 : 0, {c.channels[i].id});
+                      out.add(h[i].signed_on() ? 1 : 0, {live->config->channels[i].id});
                     }
                   });
   m.add_collector("sy_link_requests_total", "Requests written to a bank link, by MTI",
                   metrics::kind::counter, {"channel", "mti"}, [&links](metrics::sample_sink& out) {
-                    for (const auto& l : links) {
-                      const auto lm = l->metrics();
+                    links.visit_links([&out](const routing::io::bank_link& l) {
+                      const auto lm = l.metrics();
                       for (std::size_t i = 0; i < lm.requests.size(); ++i) {
                         out.add(static_cast<double>(lm.requests[i]),
-                                {l->channel().id, routing::io::request_mtis[i]});
+                                {l.channel().id, routing::io::request_mtis[i]});
                       }
-                    }
+                    });
                   });
   m.add_collector("sy_link_timeouts_total", "Bank requests unanswered in time (reversed)",
                   metrics::kind::counter, {"channel"}, [&links](metrics::sample_sink& out) {
-                    for (const auto& l : links) {
-                      out.add(static_cast<double>(l->metrics().timeouts), {l->channel().id});
-                    }
+                    links.visit_links([&out](const routing::io::bank_link& l) {
+                      out.add(static_cast<double>(l.metrics().timeouts), {l.channel().id});
+                    });
                   });
   m.add_collector("sy_link_reversals_pending", "Reversals waiting for the bank's acknowledgement",
                   metrics::kind::gauge, {"channel"}, [&links](metrics::sample_sink& out) {
-                    for (const auto& l : links) {
-                      out.add(static_cast<double>(l->metrics().reversals_pending),
-                              {l->channel().id});
-                    }
+                    links.visit_links([&out](const routing::io::bank_link& l) {
+                      out.add(static_cast<double>(l.metrics().reversals_pending), {l.channel().id});
+                    });
                   });
   m.add_collector("sy_store_units_total", "Units of work submitted to the store, by outcome",
                   metrics::kind::counter, {"outcome"}, [&w](metrics::sample_sink& out) {
@@ -331,77 +304,64 @@ void add_collectors(gateway_metrics& m, const config::config& c, const routing::
                   });
 }
 
-// The channel set a reload must keep: links and wallet clients run on the start-up snapshot.
-bool same_channels(const config::config& a, const config::config& b) {
-  if (a.channels.size() != b.channels.size()) return false;
-  for (std::size_t i = 0; i < a.channels.size(); ++i) {
-    if (a.channels[i].id != b.channels[i].id || a.channels[i].kind != b.channels[i].kind) {
-      return false;
-    }
-  }
-  return true;
+// One JSON log line of a reload about the configuration or a channel.
+void log_reload(std::string_view level, std::string_view event, std::string_view channel,
+                std::string_view reason) {
+  std::string line = "{\"level\":\"";
+  line.append(level).append("\",\"component\":\"config\",\"event\":\"").append(event);
+  if (!channel.empty()) line.append("\",\"channel\":\"").append(channel);
+  line.append("\",\"reason\":\"");
+  append_log_text(line, reason);
+  line += "\"}\n";
+  std::fputs(line.c_str(), stderr);
 }
 
 // SIGHUP: the new configuration replaces routes, merchants (keys, client certificates, rate and
-// risk limits, fees) for the requests that start after it; an invalid one is refused and the
-// running one stays. Channels keep their start-up settings (a changed one is warned of), and a
-// new or removed channel refuses the reload.
+// risk limits, fees) and channels (channel_registry's rules) for the requests that start after
+// it; requests in flight finish under the one they started with. An invalid one, one naming keys
+// the HSM lacks, or one with a channel that cannot be made is refused and the running one stays.
 void reload(switch_context& ctx, const config_loader& load) {
   const auto next = load();
-  const auto running = ctx.current();
-  if (!next) {
-    std::fprintf(stderr,
-                 "{\"level\":\"warn\",\"component\":\"config\",\"event\":"
-                 "\"reload_refused\",\"reason\":\"the configuration has errors (above)\"}\n");
-    return;
-  }
-  if (!same_channels(*running->config, *next)) {
-    std::fprintf(stderr,
-                 "{\"level\":\"warn\",\"component\":\"config\",\"event\":"
-                 "\"reload_refused\",\"reason\":\"channels were added, removed or "
-                 "renamed; that needs a restart\"}\n");
-    return;
-  }
+  if (!next)
+    return log_reload("warn", "reload_refused", {}, "the configuration has errors (above)");
   auto compiled = compiled_config::build(next);
-  if (!compiled) {
-    std::fprintf(stderr,
-                 "{\"level\":\"warn\",\"component\":\"config\",\"event\":"
-                 "\"reload_refused\",\"reason\":\"%s\"}\n",
-                 compiled.error().message().c_str());
-    return;
+  if (!compiled) return log_reload("warn", "reload_refused", {}, compiled.error().message());
+  // A channel's MAC or signing key the HSM lacks would fail its every request: refused instead.
+  const auto required = hsm::required_keys(*next);
+  if (const auto unmet = hsm::unmet_requirements(ctx.hsm, required); !unmet.empty()) {
+    std::string reason = "the HSM lacks keys the configuration names:";
+    for (const auto& line : unmet) reason += " " + line + ";";
+    return log_reload("warn", "reload_refused", {}, reason);
   }
-  ctx.live.store(std::move(*compiled), std::memory_order_release);
-  // The links and wallet clients keep the settings they started with: say so, not nothing.
-  for (std::size_t i = 0; i < next->channels.size(); ++i) {
-    if (next->channels[i] == running->config->channels[i]) continue;
-    std::fprintf(stderr,
-                 "{\"level\":\"warn\",\"component\":\"config\",\"event\":"
-                 "\"reload_partial\",\"channel\":\"%s\",\"reason\":\"the channel's settings "
-                 "changed; they take effect at the next restart\"}\n",
-                 next->channels[i].id.c_str());
+  channel_changes changes;
+  auto channels = ctx.channels.change(*next, ctx.calendar.date_of(now_ms()), changes);
+  if (!channels) {
+    return log_reload("warn", "reload_refused", channels.error().channel,
+                      channels.error().error.message());
+  }
+  compiled->channels = std::move(*channels);
+  ctx.live.store(std::make_shared<const compiled_config>(std::move(*compiled)),
+                 std::memory_order_release);
+  for (const auto& id : changes.added) log_reload("info", "channel_added", id, "started");
+  for (const auto& id : changes.changed) {
+    log_reload("info", "channel_changed", id, "replaced with its new settings");
+  }
+  for (const auto& id : changes.removed) {
+    log_reload("info", "channel_removed", id,
+               "takes no new requests; stops once its requests and reversals are done");
+  }
+  for (const auto& f : changes.kept_previous) {
+    log_reload("warn", "reload_partial", f.channel,
+               "the new link did not start (" + f.error.message() +
+                   "); it runs again with its previous settings");
+  }
+  for (const auto& f : changes.not_started) {
+    log_reload(
+        "error", "channel_down", f.channel,
+        "its link did not start: " + f.error.message() + "; down until the next reload or restart");
   }
   std::printf("switchyard: configuration reloaded from %s\n", next->source_name.c_str());
   std::fflush(stdout);
-}
-
-// One HTTP client per wallet channel, on the first worker (it keeps its state on a strand).
-exit_code start_wallets(const config::config& c, asio::io_context& io, hsm::backend& hsm,
-                        routing::health_board& health,
-                        std::vector<std::unique_ptr<routing::http::http_channel>>& out,
-                        channel_set& channels) {
-  for (std::size_t i = 0; i < c.channels.size(); ++i) {
-    const auto& channel = c.channels[i];
-    if (channel.kind != config::channel_kind::http) continue;
-    auto made = routing::http::http_channel::create(io, channel, hsm, &health[i]);
-    if (!made) {
-      std::fprintf(stderr, "error: channel %s: %s\n", channel.id.c_str(),
-                   made.error().message().c_str());
-      return exit_code::bad_config;
-    }
-    channels.wallets[i] = made->get();
-    out.push_back(std::move(*made));
-  }
-  return exit_code::ok;
 }
 
 }  // namespace
@@ -443,39 +403,40 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
     return exit_code::bad_config;
   }
 
-  routing::health_board health(cfg);
   worker_pool workers(worker_count(cfg));
-  channel_set channels{std::vector<routing::io::bank_link*>(cfg.channels.size()),
-                       std::vector<routing::http::http_channel*>(cfg.channels.size())};
-  std::vector<std::unique_ptr<routing::io::bank_link>> links;
-  for (std::size_t i = 0; i < cfg.channels.size(); ++i) {
-    const auto& channel = cfg.channels[i];
-    if (channel.kind != config::channel_kind::iso8583) continue;
-    routing::io::link_services services{env->get(),           &writer,    &hsm,
-                                        cfg.hsm.pan_data_key, &health[i], {}};
-    links.push_back(std::make_unique<routing::io::bank_link>(
-        channel, workers.contexts(), std::move(services), options_of(channel)));
-    channels.banks[i] = links.back().get();
-    if (const auto started = links.back()->start(today); !started) {
-      stop_links(links);
-      return store_failure(cfg, "starting channel " + channel.id, started.error());
+  channel_registry channels({env->get(), &writer, &hsm, workers.contexts(), {}});
+  auto started = channels.start(cfg, today);
+  if (!started) {
+    const auto& failed = started.error();
+    if (failed.at == channel_failure::stage::started) {
+      return store_failure(cfg, "starting channel " + failed.channel, failed.error);
     }
+    std::fprintf(stderr, "error: channel %s: %s\n", failed.channel.c_str(),
+                 failed.error.message().c_str());
+    return exit_code::bad_config;
   }
-  std::vector<std::unique_ptr<routing::http::http_channel>> wallets;
-  if (const auto started =
-          start_wallets(cfg, *workers.contexts()[0], hsm, health, wallets, channels);
-      started != exit_code::ok) {
-    stop_links(links);
-    return started;
-  }
+  compiled->channels = std::move(*started);
+  const auto count_of = [](const auto& v) {
+    return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](auto* c) { return c; }));
+  };
+  const std::size_t link_count = count_of(compiled->channels.banks);
+  const std::size_t wallet_count = count_of(compiled->channels.wallets);
 
   rate_limiter rates;
-  switch_context ctx{**env,  writer,   hsm,  ids,   *calendar, stamp,
-                     health, channels, risk, rates, metrics,   {}};
-  ctx.live.store(std::move(*compiled));
-  wallet_recovery recovery(cfg, ctx);
+  switch_context ctx{**env, writer, hsm, ids, *calendar, stamp, channels, risk, rates, metrics, {}};
+  ctx.live.store(std::make_shared<const compiled_config>(std::move(*compiled)));
+  wallet_recovery recovery(ctx);
   merchant_api api(ctx);
-  admin_api admin(health, [&metrics] { return metrics.render(); });
+  admin_api admin(
+      [&ctx] {
+        const auto live = ctx.current();
+        const auto& health = live->channels.health;
+        for (std::size_t i = 0; i < health.size(); ++i) {
+          if (health[i].signed_on()) return true;
+        }
+        return false;
+      },
+      [&metrics] { return metrics.render(); });
   auto server = http_server::create(
       workers.contexts(), cfg,
       [&api](http_request r, store::executor ex, answer_fn a) {
@@ -492,11 +453,9 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
                  cfg.tls.certificate_path.c_str(), cfg.tls.key_path.c_str(),
                  cfg.listen.admin.address.c_str(), cfg.listen.admin.port,
                  server.error().message().c_str());
-    recovery.stop();
-    stop_links(links);
     return exit_code::listen_failed;
   }
-  add_collectors(metrics, cfg, health, links, writer, **server, recovery);
+  add_collectors(metrics, ctx, **server, recovery);
   clearing_daemon clearing(**env, writer, *calendar, hsm, [&ctx] { return ctx.current()->config; });
   add_clearing_collectors(metrics, clearing);
   (*server)->start();
@@ -507,23 +466,19 @@ exit_code run_switch(config::snapshot snapshot, hsm::backend& hsm, config_loader
   std::printf(
       "switchyard: running with %zu bank link(s) and %zu wallet channel(s); SIGTERM or "
       "Ctrl-C stops it, SIGHUP reloads the configuration\n",
-      links.size(), wallets.size());
+      link_count, wallet_count);
   std::fflush(stdout);
 
-  sign_on_report report(signals.context(), links);
-  report.look();
+  channel_watch watch(signals.context(), ctx);
+  watch.look();
   signals.wait([&ctx, &load] { reload(ctx, load); });
   // Graceful stop: answers in flight first, then the channels, then the book.
   (*server)->stop(std::chrono::milliseconds{limits::shutdown_drain_ms});
   clearing.stop();
   recovery.stop();
-  stop_links(links);
-  for (auto& wallet : wallets) wallet->stop();
-  for (const auto& link : links) print_link_totals(*link);
+  channels.stop();
   workers.stop();
   server->reset();
-  links.clear();
-  wallets.clear();
   writer.stop();
   std::printf("switchyard: stopped\n");
   return exit_code::ok;

@@ -9,6 +9,7 @@
 #include "clearing/completion.h"
 #include "clearing/store/writer.h"
 #include "config/limits.h"
+#include "config/redact.h"
 #include "routing/http/errc.h"
 #include "routing/http/http_channel.h"
 
@@ -40,7 +41,7 @@ void warn(std::string_view event, std::string_view detail,
     line.append(R"(","payment_id":")").append(r->payment_id);
   }
   line.append(R"(","detail":")");
-  for (const char c : detail) line += (c == '"' || c == '\\' || c < 0x20) ? '_' : c;
+  append_log_text(line, detail);
   line += "\"}";
   std::fprintf(stderr, "%s\n", line.c_str());
 }
@@ -88,8 +89,8 @@ std::size_t channel_index(const config::config& cfg, std::string_view channel) {
 
 }  // namespace
 
-wallet_recovery::wallet_recovery(const config::config& cfg, switch_context& ctx)
-    : cfg_(cfg), ctx_(ctx), shared_(std::make_shared<shared>(ctx)) {
+wallet_recovery::wallet_recovery(switch_context& ctx)
+    : ctx_(ctx), shared_(std::make_shared<shared>(ctx)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -137,15 +138,18 @@ void wallet_recovery::sweep() {
   awaiting->insert(awaiting->end(), std::make_move_iterator(sent->begin()),
                    std::make_move_iterator(sent->end()));
   const auto now = clearing::now_ms();
+  // The channels as configured now; held for the sweep, so none is stopped while it is asked.
+  const auto live = ctx_.current();
+  const auto& cfg = *live->config;
   std::size_t asked = 0;
   for (auto& open : *awaiting) {
     if (asked == limits::wallet_status_query_count_max) break;
     const auto& r = open.request;
-    const auto index = channel_index(cfg_, r.channel);
-    if (index == std::string::npos || ctx_.channels.wallets[index] == nullptr) continue;
+    const auto index = channel_index(cfg, r.channel);
+    if (index == std::string::npos || live->channels.wallets[index] == nullptr) continue;
     // The live path waits request_timeout_ms for its answer, then commits what it got: until
     // then, and one interval more for that commit, the request is not ours.
-    const std::chrono::milliseconds live_path_owns{cfg_.channels[index].request_timeout_ms +
+    const std::chrono::milliseconds live_path_owns{cfg.channels[index].request_timeout_ms +
                                                    limits::wallet_status_query_interval_ms};
     if (now - r.sent_at < live_path_owns) continue;
     const bool refund = r.kind == layout::request_kind::refund;
@@ -156,7 +160,7 @@ void wallet_recovery::sweep() {
     shared_->queries.fetch_add(1);
     const auto op = refund ? routing::http::operation::refund : routing::http::operation::charge;
     const std::string id = refund ? *r.refund_id : r.payment_id;
-    ctx_.channels.wallets[index]->query_status(
+    live->channels.wallets[index]->query_status(
         op, id, store::inline_executor(),
         [s = shared_, open = std::move(open)](routing::http::channel_result result) {
           if (s->stopped) {

@@ -28,9 +28,9 @@ struct wallet_recovery_counters {
 
 class wallet_recovery {
  public:
-  // Starts the thread. `cfg` (the start-up configuration: its channels are the channel_set's)
-  // and `ctx` must outlive the recovery.
-  wallet_recovery(const config::config& cfg, switch_context& ctx);
+  // Starts the thread; each sweep asks the wallet channels of the configuration live then. `ctx`
+  // must outlive the recovery.
+  explicit wallet_recovery(switch_context& ctx);
   ~wallet_recovery();  // stop()
   wallet_recovery(const wallet_recovery&) = delete;
   wallet_recovery& operator=(const wallet_recovery&) = delete;
@@ -48,7 +48,6 @@ class wallet_recovery {
   // Queries every request due a query, unless the last sweep's queries are still out.
   void sweep();
 
-  const config::config& cfg_;
   switch_context& ctx_;
   std::shared_ptr<shared> shared_;
   std::mutex mutex_;

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "clearing/store/errc.h"
+#include "config/redact.h"
 #include "hsm/pan_protection.h"
 #include "protocol/iso8583/framing.h"
 #include "routing/backoff.h"
@@ -135,7 +136,7 @@ void emit_warn(const store::log_sink& log, std::string_view channel, std::string
                std::string_view detail) {
   std::string line = "{\"level\":\"warn\",\"component\":\"link\",\"channel\":\"";
   line.append(channel).append("\",\"event\":\"").append(event).append("\",\"detail\":\"");
-  for (const char c : detail) line += (c == '"' || c == '\\' || c < 0x20) ? '_' : c;
+  append_log_text(line, detail);
   line += "\",\"note\":\"logged once, counted after\"}";
   if (log) return log(line);
   std::fprintf(stderr, "%s\n", line.c_str());
@@ -1150,7 +1151,7 @@ result<void> bank_link::start(std::chrono::year_month_day business_date) {
   }
   const auto due = book.reversals_due();
   if (!due) return due.error();
-  if (i.channel.tls.enabled) {
+  if (i.channel.tls.enabled && !i.tls) {
     if (auto opened = i.open_tls(); !opened) return opened.error();
   }
   // Nothing runs on the contexts for this link yet: the queue is filled before the loop starts.
@@ -1169,9 +1170,17 @@ result<void> bank_link::start(std::chrono::year_month_day business_date) {
   return {};
 }
 
+result<void> bank_link::prepare() {
+  auto& i = *impl_;
+  if (i.started.load() || i.stopping.load()) return errc::stopped;
+  if (i.channel.tls.enabled && !i.tls) return i.open_tls();
+  return {};
+}
+
 result<link::trace_numbers> bank_link::numbers(std::chrono::year_month_day business_date) {
   auto& i = *impl_;
-  if (!i.started.load()) return errc::stopped;
+  // A stopped link reserves nothing more: the link that replaces it on a reload owns the marks.
+  if (!i.started.load() || i.stopping.load()) return errc::stopped;
   const int day = std::chrono::sys_days{business_date}.time_since_epoch().count();
   int seen = i.business_day.load();
   while (day > seen && !i.business_day.compare_exchange_weak(seen, day)) {

@@ -150,6 +150,12 @@ class bank_link {
   bank_link(const bank_link&) = delete;
   bank_link& operator=(const bank_link&) = delete;
 
+  // Loads the channel's TLS files (ca_path, certificate_path, key_path) when it uses TLS, without
+  // connecting or touching the store; start() does it when this was not called. A reload calls it
+  // before it stops the link this one replaces, so that wrong files refuse the change rather than
+  // leave the channel without a link. Errors: the TLS files' errors; stopped (after start()).
+  result<void> prepare();
+
   // Reads the channel's STAN/RRN marks and its reversals due (book::reversals_due), commits the
   // first number reservation for `business_date` (blocking: call it at start-up, not on a
   // worker), and starts connecting (sign-on follows each connect). Errors: the store's read and
@@ -160,7 +166,8 @@ class bank_link {
   // The STAN and RRN of the next request of `business_date`, for the caller's "sent" record
   // before send(). Thread-safe. Reservations of further blocks go to the store writer in the
   // background. Errors: link::errc numbers_pending (a block is being reserved: retry shortly),
-  // business_date_behind, stan_exhausted, rrn_exhausted, sequence_conflict.
+  // business_date_behind, stan_exhausted, rrn_exhausted, sequence_conflict; stopped (before
+  // start(), or once stop() was called).
   result<link::trace_numbers> numbers(std::chrono::year_month_day business_date);
 
   // Sends `request` on the signed-on connection with the fewest requests outstanding, and posts

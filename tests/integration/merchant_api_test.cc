@@ -389,9 +389,9 @@ TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
   EXPECT_EQ(plain_get(admin_port_, "/nothing").status, 404);
 }
 
-// SIGHUP: a key added is usable at once on a connection opened before the reload, a channel's
-// changed settings are warned of (they wait for a restart), and an invalid configuration is
-// refused with its errors while the running one serves on.
+// SIGHUP: a key added is usable at once on a connection opened before the reload, a channel with
+// changed settings is replaced (channel_reload_test.cc has the rest), and an invalid
+// configuration is refused with its errors while the running one serves on.
 TEST_F(MerchantApi, ReloadsOnSighupWithoutDroppingConnectionsAndKeepsItOnErrors) {
   const signed_parts list{"GET", "/v1/payments", "", {}};
   tls_connection kept(merchant_port_, ca_path());
@@ -429,7 +429,7 @@ TEST_F(MerchantApi, ReloadsOnSighupWithoutDroppingConnectionsAndKeepsItOnErrors)
   const auto stopped = switch_->stop(SIGTERM);
   switch_.reset();
   EXPECT_EQ(stopped.exit_code, 0);
-  EXPECT_NE(stopped.err.find(R"("event":"reload_partial","channel":"bank")"), std::string::npos)
+  EXPECT_NE(stopped.err.find(R"("event":"channel_changed","channel":"bank")"), std::string::npos)
       << stopped.err;
   EXPECT_NE(stopped.err.find("listeners.merchant_api.port"), std::string::npos) << stopped.err;
   EXPECT_NE(stopped.err.find(R"("event":"reload_refused")"), std::string::npos) << stopped.err;
