@@ -140,6 +140,9 @@ class ClearingEndToEnd : public SwitchWithBank {
     make_keys();
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);
+    // Paying before the link signs on would fail the payment (no channel up).
+    const auto said = switch_->read_until("switchyard: channel bank signed on");
+    ASSERT_NE(said.find("signed on"), std::string::npos) << said;
   }
 
   fs::path clearing_dir() const { return dir_ / "clearing"; }
