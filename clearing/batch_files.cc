@@ -156,7 +156,8 @@ struct batch_writer::spill_file {
 
 batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run,
                            std::size_t segment_memory_max)
-    : dir_(std::move(dir)),
+    : io_(std::make_unique<file_io>(segment_memory_max)),
+      dir_(std::move(dir)),
       date_(date),
       date_text_(protocol::format_date(date)),
       tag_(std::to_string(run)),
@@ -184,7 +185,7 @@ result<batch_writer::channel_file*> batch_writer::channel(std::string_view id) {
   if (last_channel_ && last_channel_->summary.party == id) return last_channel_;
   auto it = channels_.find(id);
   if (it == channels_.end()) {
-    auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_);
+    auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_, io_.get());
     if (!file) return file.error();
     auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0});
     c->summary.kind = layout::file_kind::clearing;
@@ -355,7 +356,7 @@ result<std::vector<layout::batch_file>> batch_writer::finish() {
   for (auto* entry : by_merchant) {
     const std::string& id = entry->first;
     auto& s = entry->second;
-    auto file = output_file::create(dir_, s->summary.file_name, tag_);
+    auto file = output_file::create(dir_, s->summary.file_name, tag_, io_.get());
     if (!file) return file.error();
     file->write(settlement_header);
     file->write("\n");
@@ -363,9 +364,7 @@ result<std::vector<layout::batch_file>> batch_writer::finish() {
       for (const auto& [offset, size] : seg.spilled) {
         if (auto copied = unspill(offset, size, *file); !copied) return copied.error();
       }
-      file->write(seg.rows);
-      seg.rows.clear();
-      seg.rows.shrink_to_fit();
+      file->write_owned(std::exchange(seg.rows, {}));
     }
     // One trailer per currency in currency order; a statement of a quiet day has one of zeros.
     const std::vector<layout::currency_total> none{layout::currency_total{}};

@@ -59,7 +59,9 @@ class batch_writer {
 
  public:
   // `run` tells this run's temporary files from a concurrent run's; statement rows held in
-  // memory beyond `segment_memory_max` bytes spill to a temporary file. Errors: as output_file.
+  // memory beyond `segment_memory_max` bytes spill to a temporary file. The files are hashed and
+  // written on a thread of the writer's own, with at most as many bytes again waiting for it.
+  // Errors: as output_file.
   static result<std::unique_ptr<batch_writer>> open(
       std::string dir, std::chrono::year_month_day date, std::uint64_t run,
       std::span<const std::string> channels, std::span<const std::string> merchants,
@@ -91,6 +93,8 @@ class batch_writer {
   result<void> spill_segments();
   result<void> unspill(std::uint64_t offset, std::size_t size, output_file& out);
 
+  // First, so it outlives every file it writes for.
+  std::unique_ptr<file_io> io_;
   std::string dir_;
   std::chrono::year_month_day date_;
   std::string date_text_;  // YYYY-MM-DD
