@@ -1,8 +1,9 @@
 // Row formatting and the per-party files of a clearing run. A statement's rows are grouped by
 // channel, so each (merchant, channel) segment is held in memory; past
-// limits::clearing_segment_memory_max every segment's rows go to one temporary spill file (one
-// descriptor whatever the number of merchants), and each statement is joined in channel order at
-// finish from its spilled pieces and what is still in memory.
+// limits::clearing_segment_memory_max the rows of each statement's first channel go to the
+// statement's own file and every other segment's to one temporary spill file (one descriptor
+// whatever the number of merchants), and each statement is joined in channel order at finish
+// from its spilled pieces and what is still in memory.
 #include "clearing/batch_files.h"
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 #include <variant>
 
 #include "config/limits.h"
@@ -131,15 +133,23 @@ struct batch_writer::channel_file {
   std::int64_t amount_total = 0;
 };
 
+// A statement's rows of one channel.
+struct batch_writer::segment {
+  std::string rows;
+  std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
+};
+
 struct batch_writer::statement {
-  struct segment {
-    std::string rows;
-    std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
-  };
   std::map<std::string, segment, std::less<>> segments;  // by channel: the statement's order
   segment* last = nullptr;
   std::string last_channel;
   layout::batch_file summary;
+  // Made at the statement's first spill, with the rows of its first channel then, which go on
+  // straight to it: a merchant of one channel (most) never has rows in the spill file, which
+  // would write them twice and read them back. Parked between spills. Should a channel ordered
+  // before that one come later, finish() copies it into a statement made afresh.
+  std::optional<output_file> file;
+  std::string file_channel;
 };
 
 // The run's spill file: appended to, read back by offset, removed with the writer.
@@ -283,6 +293,32 @@ result<void> batch_writer::add(const presented_event& event) {
 }
 
 result<void> batch_writer::spill_segments() {
+  for (auto& [merchant_id, s] : merchants_) {
+    if (s->segments.empty()) continue;
+    if (!s->file) {
+      auto file = output_file::create(dir_, s->summary.file_name, tag_, io_.get());
+      if (!file) return file.error();
+      file->park();  // holds no descriptor until its bytes are written
+      file->write(settlement_header);
+      file->write("\n");
+      s->file = std::move(*file);
+      s->file_channel = s->segments.begin()->first;
+    }
+    for (auto& [channel_id, seg] : s->segments) {
+      if (seg.rows.empty()) continue;
+      if (channel_id == s->file_channel) {
+        s->file->write_owned(std::exchange(seg.rows, {}));
+        continue;
+      }
+      if (auto spilled = spill(seg); !spilled) return spilled;
+    }
+    s->file->park();
+  }
+  segment_bytes_ = 0;
+  return {};
+}
+
+result<void> batch_writer::spill(segment& seg) {
   if (!spill_) {
     auto spill = std::make_unique<spill_file>();
     spill->path = dir_ + "/.segments." + tag_ + ".tmp";
@@ -294,23 +330,17 @@ result<void> batch_writer::spill_segments() {
     }
     spill_ = std::move(spill);
   }
-  for (auto& [merchant_id, s] : merchants_) {
-    for (auto& [channel_id, seg] : s->segments) {
-      if (seg.rows.empty()) continue;
-      std::size_t done = 0;
-      while (done < seg.rows.size()) {
-        const ssize_t n = ::write(spill_->fd, seg.rows.data() + done, seg.rows.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_code(errno);
-        done += static_cast<std::size_t>(n);
-      }
-      seg.spilled.emplace_back(spill_->size, seg.rows.size());
-      spill_->size += seg.rows.size();
-      seg.rows.clear();
-      seg.rows.shrink_to_fit();
-    }
+  std::size_t done = 0;
+  while (done < seg.rows.size()) {
+    const ssize_t n = ::write(spill_->fd, seg.rows.data() + done, seg.rows.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_code(errno);
+    done += static_cast<std::size_t>(n);
   }
-  segment_bytes_ = 0;
+  seg.spilled.emplace_back(spill_->size, seg.rows.size());
+  spill_->size += seg.rows.size();
+  seg.rows.clear();
+  seg.rows.shrink_to_fit();
   return {};
 }
 
@@ -328,6 +358,39 @@ result<void> batch_writer::unspill(std::uint64_t offset, std::size_t size, outpu
     size -= static_cast<std::size_t>(n);
   }
   return {};
+}
+
+result<output_file> batch_writer::statement_rows(statement& s) {
+  const bool in_order = s.file && s.segments.begin()->first == s.file_channel;
+  std::optional<output_file> made;
+  if (!in_order) {
+    // A tag of its own beside a file made at a spill, whose temporary name it would take.
+    auto file =
+        output_file::create(dir_, s.summary.file_name, s.file ? tag_ + "r" : tag_, io_.get());
+    if (!file) return file.error();
+    file->write(settlement_header);
+    file->write("\n");
+    made = std::move(*file);
+  }
+  output_file& out = in_order ? *s.file : *made;
+  for (auto& [channel_id, seg] : s.segments) {
+    if (!in_order && s.file && channel_id == s.file_channel) {
+      if (auto copied = s.file->copy_to(out, settlement_header.size() + 1); !copied) {
+        return copied.error();
+      }
+    }
+    for (const auto& [offset, size] : seg.spilled) {
+      if (auto copied = unspill(offset, size, out); !copied) return copied.error();
+    }
+    out.write_owned(std::exchange(seg.rows, {}));
+  }
+  if (!in_order) {
+    s.file.reset();
+    return std::move(*made);
+  }
+  output_file file = std::move(*s.file);
+  s.file.reset();
+  return file;
 }
 
 result<std::vector<layout::batch_file>> batch_writer::finish() {
@@ -356,16 +419,8 @@ result<std::vector<layout::batch_file>> batch_writer::finish() {
   for (auto* entry : by_merchant) {
     const std::string& id = entry->first;
     auto& s = entry->second;
-    auto file = output_file::create(dir_, s->summary.file_name, tag_, io_.get());
+    auto file = statement_rows(*s);
     if (!file) return file.error();
-    file->write(settlement_header);
-    file->write("\n");
-    for (auto& [channel_id, seg] : s->segments) {
-      for (const auto& [offset, size] : seg.spilled) {
-        if (auto copied = unspill(offset, size, *file); !copied) return copied.error();
-      }
-      file->write_owned(std::exchange(seg.rows, {}));
-    }
     // One trailer per currency in currency order; a statement of a quiet day has one of zeros.
     const std::vector<layout::currency_total> none{layout::currency_total{}};
     for (const auto& t : s->summary.totals.empty() ? none : s->summary.totals) {

@@ -59,7 +59,8 @@ class batch_writer {
 
  public:
   // `run` tells this run's temporary files from a concurrent run's; statement rows held in
-  // memory beyond `segment_memory_max` bytes spill to a temporary file. The files are hashed and
+  // memory beyond `segment_memory_max` bytes go to their statement's file when they are its first
+  // channel's, else they spill to a temporary file. The files are hashed and
   // written on a thread of the writer's own, with at most as many bytes again waiting for it.
   // Errors: as output_file.
   static result<std::unique_ptr<batch_writer>> open(
@@ -84,6 +85,7 @@ class batch_writer {
 
  private:
   struct channel_file;
+  struct segment;
   struct statement;
   struct spill_file;
   batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run,
@@ -91,6 +93,9 @@ class batch_writer {
   result<channel_file*> channel(std::string_view id);
   result<statement*> merchant(std::string_view id);
   result<void> spill_segments();
+  result<void> spill(segment& seg);
+  // The statement's file with its header and detail rows, in channel order.
+  result<output_file> statement_rows(statement& s);
   result<void> unspill(std::uint64_t offset, std::size_t size, output_file& out);
 
   // First, so it outlives every file it writes for.

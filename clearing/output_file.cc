@@ -64,6 +64,7 @@ output_file::output_file(std::string dir, std::string name, std::string tag, std
       temp_path_(std::move(temp_path)),
       sink_(std::make_unique<sink>()),
       io_(io) {
+  sink_->path = temp_path_;
   sink_->fd = fd;
 }
 
@@ -104,16 +105,27 @@ void output_file::close_and_remove() noexcept {
   if (sink_) {
     // The io thread may still be writing to the descriptor.
     if (io_ != nullptr) io_->wait_for(last_job_);
-    if (sink_->fd >= 0) ::close(sink_->fd);
-    sink_->fd = -1;
+    sink_->close();
   }
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   temp_path_.clear();
 }
 
+void output_file::sink::close() noexcept {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+bool output_file::sink::reopen() noexcept {
+  if (fd >= 0) return true;
+  fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 && error == 0) error = errno;
+  return fd >= 0;
+}
+
 void output_file::sink::consume(std::string_view bytes) noexcept {
   digest.update(bytes);
-  if (error == 0) error = write_all(fd, bytes);
+  if (error == 0 && reopen()) error = write_all(fd, bytes);
   written += bytes.size();
   // The page cache would hold a run's gigabytes dirty until the fsync at its end, which then
   // waits for all of them: starting the writeback as the file grows lets the disk work while
@@ -163,6 +175,37 @@ void output_file::write_owned(std::string bytes) {
   hand_over(std::move(bytes));
 }
 
+void output_file::park() {
+  if (!buffer_.empty()) flush_buffer();
+  // Closed here when nothing of the file is in flight: a file parked as soon as it is made
+  // holds no descriptor while its hand-overs wait in the queue.
+  if (io_ != nullptr && !io_->done(last_job_)) {
+    last_job_ = io_->submit(sink_.get(), {}, true);
+    return;
+  }
+  sink_->close();
+}
+
+result<void> output_file::copy_to(output_file& out, std::uint64_t from) {
+  if (auto drained = drain(); !drained) return drained;
+  const int fd = ::open(sink_->path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code(errno);
+  int e = 0;
+  for (auto at = static_cast<off_t>(from);;) {
+    std::string chunk(limits::clearing_write_buffer_size, '\0');
+    const ssize_t n = ::pread(fd, chunk.data(), chunk.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) e = errno;
+    if (n <= 0) break;
+    chunk.resize(static_cast<std::size_t>(n));
+    out.write_owned(std::move(chunk));
+    at += n;
+  }
+  ::close(fd);
+  if (e != 0) return errno_code(e);
+  return {};
+}
+
 result<void> output_file::drain() {
   if (!buffer_.empty()) hand_over(std::move(buffer_));
   // A run keeps many finished files until it publishes them: give the buffer back.
@@ -174,9 +217,9 @@ result<void> output_file::drain() {
 
 result<void> output_file::finish() {
   if (auto drained = drain(); !drained) return drained;
+  if (!sink_->reopen()) return errno_code(sink_->error);
   if (::fsync(sink_->fd) != 0) return errno_code(errno);
-  ::close(sink_->fd);
-  sink_->fd = -1;
+  sink_->close();
   sha256_ = hsm::to_lower_hex(sink_->digest.finish());
   return {};
 }
@@ -271,13 +314,13 @@ file_io::~file_io() {
   thread_.join();
 }
 
-std::uint64_t file_io::submit(output_file::sink* to, std::string bytes) {
+std::uint64_t file_io::submit(output_file::sink* to, std::string bytes, bool park) {
   std::unique_lock lock(mutex_);
   done_.wait(lock, [&] {
     return bytes_in_flight_ == 0 || bytes_in_flight_ + bytes.size() <= bytes_in_flight_max_;
   });
   bytes_in_flight_ += bytes.size();
-  queue_.push_back({to, std::move(bytes)});
+  queue_.push_back({to, std::move(bytes), park});
   const std::uint64_t number = ++submitted_;
   lock.unlock();
   queued_.notify_one();
@@ -287,6 +330,11 @@ std::uint64_t file_io::submit(output_file::sink* to, std::string bytes) {
 void file_io::wait_for(std::uint64_t number) {
   std::unique_lock lock(mutex_);
   done_.wait(lock, [&] { return completed_ >= number; });
+}
+
+bool file_io::done(std::uint64_t number) {
+  const std::lock_guard lock(mutex_);
+  return completed_ >= number;
 }
 
 std::string file_io::take_buffer() {
@@ -305,7 +353,8 @@ void file_io::run() {
     job j = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    j.to->consume(j.bytes);
+    if (!j.bytes.empty()) j.to->consume(j.bytes);
+    if (j.park) j.to->close();
     lock.lock();
     bytes_in_flight_ -= j.bytes.size();
     ++completed_;

@@ -50,8 +50,17 @@ class output_file {
   // without a copy into the buffer (a statement's rows held in memory).
   void write_owned(std::string bytes);
 
+  // Closes the descriptor once what was written so far is on its way (on the io thread, when
+  // the file has one); the next write reopens the file to append. For a run that keeps more files
+  // open than the process may hold descriptors.
+  void park();
+
+  // Appends this file's bytes from offset `from` on to `out`, once they are all written.
+  // Errors: the first failing write(2) of this file, open(2) or read(2)'s errno.
+  result<void> copy_to(output_file& out, std::uint64_t from);
+
   // Writes what is buffered and fsyncs; afterwards sha256() holds the file's digest. Errors: the
-  // first failing write(2) or fsync(2)'s errno.
+  // first failing write(2), open(2) or fsync(2)'s errno.
   result<void> finish();
 
   // After finish(): renames the file into place, writes NAME.sha256 (`<hex>  NAME\n`, as
@@ -70,12 +79,15 @@ class output_file {
   // What the bytes go to: on the io thread's side while a hand-over is in flight, so it stays
   // in place when the output_file moves.
   struct sink {
-    int fd = -1;
+    std::string path;  // the temporary file
+    int fd = -1;       // -1 while parked
     hsm::sha256_stream digest;
     int error = 0;              // the first errno a write met
     std::uint64_t written = 0;  // bytes handed to write(2)
     std::uint64_t flushed = 0;  // of those, bytes whose writeback has been started
     void consume(std::string_view bytes) noexcept;
+    void close() noexcept;
+    bool reopen() noexcept;  // a parked file, to append; false (and `error` set) when it fails
   };
 
   output_file(std::string dir, std::string name, std::string tag, std::string temp_path, int fd,
@@ -115,12 +127,14 @@ class file_io {
   struct job {
     output_file::sink* to = nullptr;
     std::string bytes;
+    bool park = false;  // then close the descriptor
   };
 
   // Queues `bytes` for `to`; returns the hand-over's number for wait_for().
-  std::uint64_t submit(output_file::sink* to, std::string bytes);
+  std::uint64_t submit(output_file::sink* to, std::string bytes, bool park = false);
   // Returns once hand-over `number` (and every one before it) is written.
   void wait_for(std::uint64_t number);
+  bool done(std::uint64_t number);
   // An empty buffer, with the capacity of a used one when there is one to reuse.
   std::string take_buffer();
   void run();
