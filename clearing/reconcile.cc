@@ -92,13 +92,14 @@ class switch_index {
     while (size < 2 * records_.size()) size *= 2;
     slots_.reserve(size);
     prefer_huge_pages(slots_);
-    slots_.assign(size, empty);
+    slots_.assign(size, slot{});
     for (std::uint32_t i = 0; i < records_.size(); ++i) {
-      std::size_t at = hash(records_[i].key) & (size - 1);
-      for (; slots_[at] != empty; at = (at + 1) & (size - 1)) {
-        if (records_[slots_[at]].key == records_[i].key) unique_keys_ = false;
+      const std::uint64_t h = hash(records_[i].key);
+      std::size_t at = h & (size - 1);
+      for (; slots_[at].record != empty; at = (at + 1) & (size - 1)) {
+        if (records_[slots_[at].record].key == records_[i].key) unique_keys_ = false;
       }
-      slots_[at] = i;
+      slots_[at] = {i, tag_of(h)};
     }
   }
 
@@ -108,16 +109,22 @@ class switch_index {
     // Banks list their records in about the order they approved them, which is the clearing
     // file's: the record after the last one found is the likely one, and reading it costs no
     // cache miss. With every key unique it is the only record with its key, so the answer is the
-    // same as the table's.
-    if (unique_keys_ && next_ < records_.size() && records_[next_].key == key) {
+    // same as the table's. In a file in another order the guess would cost a miss of its own, so
+    // it is only tried while the order holds.
+    if (guessing_ && unique_keys_ && next_ < records_.size() && records_[next_].key == key) {
       return &records_[next_++];
     }
+    const std::uint64_t h = hash(key);
+    const std::uint32_t tag = tag_of(h);
     switch_record* first = nullptr;
-    for (std::size_t at = hash(key) & (slots_.size() - 1); slots_[at] != empty;
+    for (std::size_t at = h & (slots_.size() - 1); slots_[at].record != empty;
          at = (at + 1) & (slots_.size() - 1)) {
-      switch_record& r = records_[slots_[at]];
+      // The tag (other bits of the hash) rules out nearly every other key without reading its
+      // record: a lookup reads one record, the one it finds.
+      if (slots_[at].tag != tag) continue;
+      switch_record& r = records_[slots_[at].record];
       if (r.key != key) continue;
-      if (r.bank_line == 0) return found_at(slots_[at]);
+      if (r.bank_line == 0) return found_at(slots_[at].record);
       if (first == nullptr) first = &r;
     }
     return first == nullptr ? nullptr : found_at(static_cast<std::size_t>(first - records_.data()));
@@ -127,8 +134,13 @@ class switch_index {
 
  private:
   static constexpr std::uint32_t empty = UINT32_MAX;
+  struct slot {
+    std::uint32_t record = empty;
+    std::uint32_t tag = 0;
+  };
 
   switch_record* found_at(std::size_t i) {
+    guessing_ = i == next_;
     next_ = i + 1;
     return &records_[i];
   }
@@ -143,14 +155,17 @@ class switch_index {
     const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + v.capacity())) & ~(huge - 1);
     if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
   }
-  static std::size_t hash(const record_key& k) {
+  static std::uint64_t hash(const record_key& k) {
     return XXH3_64bits(&k, sizeof k);  // record_key has no padding: every byte is set
   }
+  // The high half: the low bits of the hash pick the slot.
+  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
 
   std::vector<switch_record> records_;
-  std::vector<std::uint32_t> slots_;
+  std::vector<slot> slots_;
   bool unique_keys_ = true;
   std::size_t next_ = 0;  // the record after the last one found
+  bool guessing_ = true;  // the last record found was the one after the one before it
 };
 static_assert(sizeof(record_key) == 14, "hashed as bytes: no padding");
 
