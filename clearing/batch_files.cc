@@ -76,6 +76,13 @@ void field(std::string& out, std::string_view text) {
   out.push_back(',');
 }
 
+// A field as it stands in a row, its comma included: the party columns, made once per party.
+std::string field_of(std::string_view text) {
+  std::string out;
+  field(out, text);
+  return out;
+}
+
 void optional_field(std::string& out, const std::optional<std::string>& text) {
   if (text) append_csv_field(out, *text);
   out.push_back(',');
@@ -131,10 +138,12 @@ struct batch_writer::channel_file {
   output_file file;
   layout::batch_file summary;
   std::int64_t amount_total = 0;
+  std::string party_field;  // the channel column of its rows
 };
 
 // A statement's rows of one channel.
 struct batch_writer::segment {
+  std::string channel_field;  // the channel column of its rows
   std::string rows;
   std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
 };
@@ -144,6 +153,7 @@ struct batch_writer::statement {
   segment* last = nullptr;
   std::string last_channel;
   layout::batch_file summary;
+  std::string party_field;  // the merchant column of its rows
   // Made at the statement's first spill, with the rows of its first channel then, which go on
   // straight to it: a merchant of one channel (most) never has rows in the spill file, which
   // would write them twice and read them back. Parked between spills. Should a channel ordered
@@ -170,6 +180,7 @@ batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, st
       dir_(std::move(dir)),
       date_(date),
       date_text_(protocol::format_date(date)),
+      own_start_("D," + field_of(date_text_)),
       tag_(std::to_string(run)),
       segment_memory_max_(segment_memory_max) {}
 
@@ -197,7 +208,7 @@ result<batch_writer::channel_file*> batch_writer::channel(std::string_view id) {
   if (it == channels_.end()) {
     auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_, io_.get());
     if (!file) return file.error();
-    auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0});
+    auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0, field_of(id)});
     c->summary.kind = layout::file_kind::clearing;
     c->summary.party = std::string(id);
     c->summary.file_name = c->file.name();
@@ -216,6 +227,7 @@ result<batch_writer::statement*> batch_writer::merchant(std::string_view id) {
     s->summary.kind = layout::file_kind::settlement;
     s->summary.party = std::string(id);
     s->summary.file_name = settlement_file_name(id, date_);
+    s->party_field = field_of(id);
     it = merchants_.emplace(std::string(id), std::move(s)).first;
   }
   return last_merchant_ = it->second.get();
@@ -225,25 +237,36 @@ result<void> batch_writer::add(const presented_event& event) {
   const auto& e = *event.entry;
   const std::string& channel_id = *e.channel;
   const std::string_view currency = e.event.amount.currency.code();
-  const std::string_view type = to_string(e.event.type);
-  // An adjustment shows its own business date; formatted once, like the time, for both rows.
-  const std::string other_date =
-      e.event.business_date == date_ ? std::string() : protocol::format_date(e.event.business_date);
-  const std::string_view business_date = other_date.empty() ? date_text_ : other_date;
-  time_.clear();
-  append_event_time(time_, e.event.time);
   const auto* card = std::get_if<protocol::card_summary>(&e.payment_method);
-
   auto c = channel(channel_id);
   if (!c) return c.error();
-  row_.clear();
-  row_.append("D,");
-  field(row_, business_date);
-  field(row_, channel_id);
-  field(row_, e.merchant_id);
-  field(row_, e.event.payment_id);
-  field(row_, e.event.id);
-  field(row_, type);
+  auto m = merchant(e.merchant_id);
+  if (!m) return m.error();
+  statement& s = **m;
+  if (!s.last || s.last_channel != channel_id) {
+    s.last = &s.segments[channel_id];
+    s.last_channel = channel_id;
+    if (s.last->channel_field.empty()) s.last->channel_field = field_of(channel_id);
+  }
+
+  // What both rows share is formatted once: their start ("D,<business date>,", an adjustment's
+  // own date), the payment, event and type columns, and the time.
+  if (e.event.business_date != date_) {
+    start_.assign("D,");
+    field(start_, protocol::format_date(e.event.business_date));
+  }
+  const std::string& start = e.event.business_date == date_ ? own_start_ : start_;
+  shared_.clear();
+  field(shared_, e.event.payment_id);
+  field(shared_, e.event.id);
+  field(shared_, to_string(e.event.type));
+  time_.clear();
+  append_event_time(time_, e.event.time);
+
+  row_.assign(start);
+  row_.append((*c)->party_field);
+  row_.append(s.party_field);
+  row_.append(shared_);
   int_field(row_, event.amount);
   field(row_, currency);
   optional_field(row_, e.event.rrn);
@@ -260,23 +283,13 @@ result<void> batch_writer::add(const presented_event& event) {
   if (event.adjustment) ++(*c)->summary.adjustment_count;
   add_to(total_of((*c)->summary.totals, currency), event.amount, 0);
 
-  auto m = merchant(e.merchant_id);
-  if (!m) return m.error();
-  statement& s = **m;
-  if (!s.last || s.last_channel != channel_id) {
-    s.last = &s.segments[channel_id];
-    s.last_channel = channel_id;
-  }
   std::string& out = s.last->rows;
   // Memory is what the strings hold, their spare capacity included.
   const std::size_t before = out.capacity();
-  out.append("D,");
-  field(out, business_date);
-  field(out, e.merchant_id);
-  field(out, e.event.payment_id);
-  field(out, e.event.id);
-  field(out, type);
-  field(out, channel_id);
+  out.append(start);
+  out.append(s.party_field);
+  out.append(shared_);
+  out.append(s.last->channel_field);
   int_field(out, event.amount);
   int_field(out, event.fee);
   int_field(out, event.amount - event.fee);
