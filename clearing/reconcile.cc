@@ -130,6 +130,20 @@ class switch_index {
     return first == nullptr ? nullptr : found_at(static_cast<std::size_t>(first - records_.data()));
   }
 
+  // Brings the slot where a lookup of `key` starts into the cache, and, when the slot's record
+  // is already there to read, that record: called a few rows ahead of the lookup itself.
+  void prefetch_slot(const record_key& key) const {
+    if (guessing_) return;  // the guess will find it without the table
+    __builtin_prefetch(&slots_[hash(key) & (slots_.size() - 1)]);
+  }
+  void prefetch_record(const record_key& key) const {
+    if (guessing_) return;
+    const std::uint64_t h = hash(key);
+    const slot& first = slots_[h & (slots_.size() - 1)];
+    if (first.record != empty && first.tag == tag_of(h))
+      __builtin_prefetch(&records_[first.record]);
+  }
+
   std::vector<switch_record>& records() { return records_; }
 
  private:
@@ -330,6 +344,86 @@ void classify(const bank_record& row, std::chrono::year_month_day date, std::str
               "; the bank lists " + amount_text(row.amount, row.currency));
 }
 
+// Bank rows classified a few rows after they are read: each row's slot, and then its record, is
+// prefetched while the rows before it are classified, so that in a file in another order than
+// the switch's the lookups overlap their cache misses instead of waiting for each in turn. Rows
+// are classified in file order all the same, so the results are the same.
+class lookahead {
+ public:
+  lookahead(switch_index& index, std::chrono::year_month_day date, std::string_view date_text,
+            findings& out)
+      : index_(index), date_(date), date_text_(date_text), out_(out) {}
+
+  void add(const bank_record& row) {
+    if (!fits(row)) {
+      // Too long to hold (the reader's checks keep every field short, so never): classified
+      // now, after the rows before it.
+      drain();
+      classify(row, date_, date_text_, index_, out_);
+      return;
+    }
+    held& h = ring_[count_ % depth];
+    if (count_ >= depth) classify(h.row, date_, date_text_, index_, out_);
+    hold(row, h);
+    if (h.key) index_.prefetch_slot(*h.key);
+    ++count_;
+    if (count_ > depth / 2) {
+      const held& ahead = ring_[(count_ - 1 - depth / 2) % depth];
+      if (ahead.key) index_.prefetch_record(*ahead.key);
+    }
+  }
+
+  // Classifies the rows still held.
+  void drain() {
+    for (std::uint64_t i = count_ > depth ? count_ - depth : 0; i < count_; ++i) {
+      classify(ring_[i % depth].row, date_, date_text_, index_, out_);
+    }
+    count_ = 0;
+  }
+
+ private:
+  static constexpr std::uint64_t depth = 16;
+
+  // A row with its text copied, the views pointing into it.
+  struct held {
+    std::array<char, 64> text{};
+    bank_record row;
+    std::optional<record_key> key;
+  };
+
+  static bool fits(const bank_record& row) {
+    return row.rrn.size() + row.stan.size() + row.event_type.size() + row.currency.size() +
+               row.authorization_code.size() + row.business_date.size() <=
+           held{}.text.size();
+  }
+
+  static void hold(const bank_record& row, held& h) {
+    std::size_t used = 0;
+    const auto copy = [&](std::string_view from) {
+      std::copy(from.begin(), from.end(), h.text.data() + used);  // an empty view may be null
+      const std::string_view to(h.text.data() + used, from.size());
+      used += from.size();
+      return to;
+    };
+    h.row = row;
+    h.row.rrn = copy(row.rrn);
+    h.row.stan = copy(row.stan);
+    h.row.event_type = copy(row.event_type);
+    h.row.currency = copy(row.currency);
+    h.row.authorization_code = copy(row.authorization_code);
+    h.row.business_date = copy(row.business_date);
+    const auto type = bank_event_type(row.event_type);
+    h.key = type ? key_of(row.rrn, *type) : std::nullopt;
+  }
+
+  switch_index& index_;
+  std::chrono::year_month_day date_;
+  std::string_view date_text_;
+  findings& out_;
+  std::array<held, depth> ring_;
+  std::uint64_t count_ = 0;  // rows held since the last drain, classified ones included
+};
+
 // The switch's records no bank row matched, in clearing file order.
 void report_missing_at_bank(switch_index& index, std::string_view clearing_file, findings& out) {
   for (const auto& r : index.records()) {
@@ -451,14 +545,16 @@ result<reconcile_summary, clearing_error> reconcile(const clearing_context& ctx,
   }
   findings out(std::move(*report), request.channel, now);
   out.summary().switch_records = index->records().size();
+  lookahead rows(*index, request.business_date, date, out);
   const auto refused = read_bank_file(in, *mapping, [&](const bank_record& row) {
-    classify(row, request.business_date, date, *index, out);
+    rows.add(row);
     return true;
   });
   if (refused) {
     // The report is never published: a partial one would read as complete.
     return error_of(clearing_errc::bad_input, request.bank_file + ": " + to_string(*refused));
   }
+  rows.drain();
   report_missing_at_bank(*index, clearing_file_name(request.channel, request.business_date), out);
   if (auto done = out.finish(); !done) {
     return error_of(clearing_errc::output_failed,
