@@ -76,17 +76,18 @@ void field(std::string& out, std::string_view text) {
   out.push_back(',');
 }
 
-// A field as it stands in a row, its comma included: the party columns, made once per party.
-std::string field_of(std::string_view text) {
-  std::string out;
-  field(out, text);
-  return out;
-}
+// An integer's decimal text, held while a row is made of views.
+class int_text {
+ public:
+  explicit int_text(std::int64_t v) noexcept
+      : size_(static_cast<std::size_t>(std::to_chars(text_, text_ + sizeof text_, v).ptr - text_)) {
+  }
+  operator std::string_view() const noexcept { return {text_, size_}; }
 
-void optional_field(std::string& out, const std::optional<std::string>& text) {
-  if (text) append_csv_field(out, *text);
-  out.push_back(',');
-}
+ private:
+  char text_[24];
+  std::size_t size_;
+};
 
 void int_field(std::string& out, std::int64_t v) {
   append_int(out, v);
@@ -138,12 +139,10 @@ struct batch_writer::channel_file {
   output_file file;
   layout::batch_file summary;
   std::int64_t amount_total = 0;
-  std::string party_field;  // the channel column of its rows
 };
 
 // A statement's rows of one channel.
 struct batch_writer::segment {
-  std::string channel_field;  // the channel column of its rows
   std::string rows;
   std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
 };
@@ -153,7 +152,6 @@ struct batch_writer::statement {
   segment* last = nullptr;
   std::string last_channel;
   layout::batch_file summary;
-  std::string party_field;  // the merchant column of its rows
   // Made at the statement's first spill, with the rows of its first channel then, which go on
   // straight to it: a merchant of one channel (most) never has rows in the spill file, which
   // would write them twice and read them back. Parked between spills. Should a channel ordered
@@ -180,7 +178,6 @@ batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, st
       dir_(std::move(dir)),
       date_(date),
       date_text_(protocol::format_date(date)),
-      own_start_("D," + field_of(date_text_)),
       tag_(std::to_string(run)),
       segment_memory_max_(segment_memory_max) {}
 
@@ -208,7 +205,7 @@ result<batch_writer::channel_file*> batch_writer::channel(std::string_view id) {
   if (it == channels_.end()) {
     auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_, io_.get());
     if (!file) return file.error();
-    auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0, field_of(id)});
+    auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0});
     c->summary.kind = layout::file_kind::clearing;
     c->summary.party = std::string(id);
     c->summary.file_name = c->file.name();
@@ -227,7 +224,6 @@ result<batch_writer::statement*> batch_writer::merchant(std::string_view id) {
     s->summary.kind = layout::file_kind::settlement;
     s->summary.party = std::string(id);
     s->summary.file_name = settlement_file_name(id, date_);
-    s->party_field = field_of(id);
     it = merchants_.emplace(std::string(id), std::move(s)).first;
   }
   return last_merchant_ = it->second.get();
@@ -246,37 +242,25 @@ result<void> batch_writer::add(const presented_event& event) {
   if (!s.last || s.last_channel != channel_id) {
     s.last = &s.segments[channel_id];
     s.last_channel = channel_id;
-    if (s.last->channel_field.empty()) s.last->channel_field = field_of(channel_id);
   }
 
-  // What both rows share is formatted once: their start ("D,<business date>,", an adjustment's
-  // own date), the payment, event and type columns, and the time.
-  if (e.event.business_date != date_) {
-    start_.assign("D,");
-    field(start_, protocol::format_date(e.event.business_date));
-  }
-  const std::string& start = e.event.business_date == date_ ? own_start_ : start_;
-  shared_.clear();
-  field(shared_, e.event.payment_id);
-  field(shared_, e.event.id);
-  field(shared_, to_string(e.event.type));
+  // An adjustment shows its own business date; formatted once, like the time, for both rows.
+  if (e.event.business_date != date_) other_date_ = protocol::format_date(e.event.business_date);
+  const std::string_view date = e.event.business_date == date_ ? date_text_ : other_date_;
   time_.clear();
   append_event_time(time_, e.event.time);
+  const std::string_view type = to_string(e.event.type);
+  const int_text amount(event.amount);
+  const auto text = [](const std::optional<std::string>& t) {
+    return t ? std::string_view(*t) : std::string_view();
+  };
 
-  row_.assign(start);
-  row_.append((*c)->party_field);
-  row_.append(s.party_field);
-  row_.append(shared_);
-  int_field(row_, event.amount);
-  field(row_, currency);
-  optional_field(row_, e.event.rrn);
-  optional_field(row_, e.event.stan);
-  optional_field(row_, e.event.authorization_code);
-  optional_field(row_, e.event.response_code);
-  field(row_, card ? std::string_view(card->bin) : std::string_view());
-  field(row_, card ? std::string_view(card->last4) : std::string_view());
-  row_.append(time_);
-  row_.push_back('\n');
+  row_.clear();
+  append_csv_row(
+      row_, {"D", date, channel_id, e.merchant_id, e.event.payment_id, e.event.id, type, amount,
+             currency, text(e.event.rrn), text(e.event.stan), text(e.event.authorization_code),
+             text(e.event.response_code), card ? std::string_view(card->bin) : std::string_view(),
+             card ? std::string_view(card->last4) : std::string_view(), time_});
   (*c)->file.write(row_);
   (*c)->amount_total += event.amount;
   ++(*c)->summary.row_count;
@@ -286,17 +270,9 @@ result<void> batch_writer::add(const presented_event& event) {
   std::string& out = s.last->rows;
   // Memory is what the strings hold, their spare capacity included.
   const std::size_t before = out.capacity();
-  out.append(start);
-  out.append(s.party_field);
-  out.append(shared_);
-  out.append(s.last->channel_field);
-  int_field(out, event.amount);
-  int_field(out, event.fee);
-  int_field(out, event.amount - event.fee);
-  field(out, currency);
-  field(out, brand_of(e.payment_method));
-  out.append(time_);
-  out.push_back('\n');
+  append_csv_row(out, {"D", date, e.merchant_id, e.event.payment_id, e.event.id, type, channel_id,
+                       amount, int_text(event.fee), int_text(event.amount - event.fee), currency,
+                       brand_of(e.payment_method), time_});
   segment_bytes_ += out.capacity() - before;
   ++s.summary.row_count;
   if (event.adjustment) ++s.summary.adjustment_count;

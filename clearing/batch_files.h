@@ -103,7 +103,6 @@ class batch_writer {
   std::string dir_;
   std::chrono::year_month_day date_;
   std::string date_text_;  // YYYY-MM-DD
-  std::string own_start_;  // "D,YYYY-MM-DD,": how the rows of the date's own events start
   std::string tag_;        // the run, for temporary names
   std::map<std::string, std::unique_ptr<channel_file>, std::less<>> channels_;
   // Looked up per event, so hashed; ordered only when the statements are written.
@@ -116,8 +115,7 @@ class batch_writer {
   std::size_t segment_memory_max_;
   std::size_t segment_bytes_ = 0;  // held in memory across every statement's segments
   std::string row_;                // scratch
-  std::string start_;              // scratch: how an adjustment's rows start
-  std::string shared_;             // scratch: the payment, event and type columns of both rows
+  std::string other_date_;         // scratch: an adjustment's business_date column
   std::string time_;               // scratch: the event_time column of both rows
 };
 

@@ -31,6 +31,13 @@ int write_all(int fd, std::string_view bytes) {
   return 0;
 }
 
+// The characters that make a CSV field need quotes (RFC 4180).
+constexpr auto csv_special = [] {
+  std::array<bool, 256> t{};
+  for (const unsigned char c : {',', '"', '\r', '\n'}) t[c] = true;
+  return t;
+}();
+
 // How far a file may run ahead of its started writeback (sink::consume).
 constexpr std::uint64_t writeback_step = 8 * limits::clearing_write_buffer_size;
 
@@ -277,13 +284,8 @@ std::string read_sha256_companion(const std::string& dir, const std::string& nam
 void append_csv_field(std::string& out, std::string_view text) {
   // One table lookup per character: find_first_of with a set of four calls memchr for each
   // character, once the costliest part of writing a row.
-  static constexpr auto special = [] {
-    std::array<bool, 256> t{};
-    for (const unsigned char c : {',', '"', '\r', '\n'}) t[c] = true;
-    return t;
-  }();
-  const bool plain = std::none_of(text.begin(), text.end(),
-                                  [](char c) { return special[static_cast<unsigned char>(c)]; });
+  const bool plain = std::none_of(
+      text.begin(), text.end(), [](char c) { return csv_special[static_cast<unsigned char>(c)]; });
   if (plain) {
     out.append(text);
     return;
@@ -294,6 +296,33 @@ void append_csv_field(std::string& out, std::string_view text) {
     out.push_back(c);
   }
   out.push_back('"');
+}
+
+void append_csv_row(std::string& out, std::initializer_list<std::string_view> fields) {
+  // Measured first, so the row grows the string once, then copied a byte at a time while each
+  // byte is checked: the fields are short, and a call to append (and memcpy) per field cost
+  // more than the bytes.
+  std::size_t size = fields.size();  // a comma after each field but the last, then the line end
+  for (const auto f : fields) size += f.size();
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  char* p = out.data() + at;
+  bool special = false;
+  for (const auto f : fields) {
+    for (const char c : f) {
+      special |= csv_special[static_cast<unsigned char>(c)];
+      *p++ = c;
+    }
+    *p++ = ',';
+  }
+  p[-1] = '\n';
+  if (!special) return;
+  out.resize(at);
+  for (const auto f : fields) {
+    append_csv_field(out, f);
+    out.push_back(',');
+  }
+  out.back() = '\n';
 }
 
 std::string csv_field(std::string_view text) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -165,5 +166,8 @@ std::string read_sha256_companion(const std::string& dir, const std::string& nam
 // or LF.
 void append_csv_field(std::string& out, std::string_view text);
 std::string csv_field(std::string_view text);
+
+// Appends one CSV row: each field as append_csv_field() writes it, commas between, then "\n".
+void append_csv_row(std::string& out, std::initializer_list<std::string_view> fields);
 
 }  // namespace sy::clearing

@@ -46,6 +46,14 @@ TEST(CsvField, QuotesPerRfc4180) {
   EXPECT_EQ(csv_field(""), "");
 }
 
+TEST(CsvField, RowQuotesOnlyTheFieldsThatNeedIt) {
+  std::string out = "before\n";
+  append_csv_row(out, {"D", "", "12", "ev_1"});
+  EXPECT_EQ(out, "before\nD,,12,ev_1\n");
+  append_csv_row(out, {"D", "a,b", "say \"hi\"", "x"});
+  EXPECT_EQ(out, "before\nD,,12,ev_1\nD,\"a,b\",\"say \"\"hi\"\"\",x\n");
+}
+
 TEST_F(OutputFile, WritesTheFileAndItsSha256Companion) {
   const auto written = write_file_atomically(dir_.string(), "a.csv", "rrn\n");
   ASSERT_TRUE(written) << written.error().message();
