@@ -1,8 +1,9 @@
 // Row formatting and the per-party files of a clearing run. A statement's rows are grouped by
 // channel, so each (merchant, channel) segment is held in memory; past
-// limits::clearing_segment_memory_max every segment's rows go to one temporary spill file (one
-// descriptor whatever the number of merchants), and each statement is joined in channel order at
-// finish from its spilled pieces and what is still in memory.
+// limits::clearing_segment_memory_max the rows of each statement's first channel go to the
+// statement's own file and every other segment's to one temporary spill file (one descriptor
+// whatever the number of merchants), and each statement is joined in channel order at finish
+// from its spilled pieces and what is still in memory.
 #include "clearing/batch_files.h"
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 #include <variant>
 
 #include "config/limits.h"
@@ -74,10 +76,18 @@ void field(std::string& out, std::string_view text) {
   out.push_back(',');
 }
 
-void optional_field(std::string& out, const std::optional<std::string>& text) {
-  if (text) append_csv_field(out, *text);
-  out.push_back(',');
-}
+// An integer's decimal text, held while a row is made of views.
+class int_text {
+ public:
+  explicit int_text(std::int64_t v) noexcept
+      : size_(static_cast<std::size_t>(std::to_chars(text_, text_ + sizeof text_, v).ptr - text_)) {
+  }
+  operator std::string_view() const noexcept { return {text_, size_}; }
+
+ private:
+  char text_[24];
+  std::size_t size_;
+};
 
 void int_field(std::string& out, std::int64_t v) {
   append_int(out, v);
@@ -131,15 +141,23 @@ struct batch_writer::channel_file {
   std::int64_t amount_total = 0;
 };
 
+// A statement's rows of one channel.
+struct batch_writer::segment {
+  std::string rows;
+  std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
+};
+
 struct batch_writer::statement {
-  struct segment {
-    std::string rows;
-    std::vector<std::pair<std::uint64_t, std::size_t>> spilled;  // offset, size in the spill file
-  };
   std::map<std::string, segment, std::less<>> segments;  // by channel: the statement's order
   segment* last = nullptr;
   std::string last_channel;
   layout::batch_file summary;
+  // Made at the statement's first spill, with the rows of its first channel then, which go on
+  // straight to it: a merchant of one channel (most) never has rows in the spill file, which
+  // would write them twice and read them back. Parked between spills. Should a channel ordered
+  // before that one come later, finish() copies it into a statement made afresh.
+  std::optional<output_file> file;
+  std::string file_channel;
 };
 
 // The run's spill file: appended to, read back by offset, removed with the writer.
@@ -156,7 +174,8 @@ struct batch_writer::spill_file {
 
 batch_writer::batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run,
                            std::size_t segment_memory_max)
-    : dir_(std::move(dir)),
+    : io_(std::make_unique<file_io>(segment_memory_max)),
+      dir_(std::move(dir)),
       date_(date),
       date_text_(protocol::format_date(date)),
       tag_(std::to_string(run)),
@@ -184,7 +203,7 @@ result<batch_writer::channel_file*> batch_writer::channel(std::string_view id) {
   if (last_channel_ && last_channel_->summary.party == id) return last_channel_;
   auto it = channels_.find(id);
   if (it == channels_.end()) {
-    auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_);
+    auto file = output_file::create(dir_, clearing_file_name(id, date_), tag_, io_.get());
     if (!file) return file.error();
     auto c = std::make_unique<channel_file>(channel_file{std::move(*file), {}, 0});
     c->summary.kind = layout::file_kind::clearing;
@@ -214,41 +233,9 @@ result<void> batch_writer::add(const presented_event& event) {
   const auto& e = *event.entry;
   const std::string& channel_id = *e.channel;
   const std::string_view currency = e.event.amount.currency.code();
-  const std::string_view type = to_string(e.event.type);
-  // An adjustment shows its own business date; formatted once, like the time, for both rows.
-  const std::string other_date =
-      e.event.business_date == date_ ? std::string() : protocol::format_date(e.event.business_date);
-  const std::string_view business_date = other_date.empty() ? date_text_ : other_date;
-  time_.clear();
-  append_event_time(time_, e.event.time);
   const auto* card = std::get_if<protocol::card_summary>(&e.payment_method);
-
   auto c = channel(channel_id);
   if (!c) return c.error();
-  row_.clear();
-  row_.append("D,");
-  field(row_, business_date);
-  field(row_, channel_id);
-  field(row_, e.merchant_id);
-  field(row_, e.event.payment_id);
-  field(row_, e.event.id);
-  field(row_, type);
-  int_field(row_, event.amount);
-  field(row_, currency);
-  optional_field(row_, e.event.rrn);
-  optional_field(row_, e.event.stan);
-  optional_field(row_, e.event.authorization_code);
-  optional_field(row_, e.event.response_code);
-  field(row_, card ? std::string_view(card->bin) : std::string_view());
-  field(row_, card ? std::string_view(card->last4) : std::string_view());
-  row_.append(time_);
-  row_.push_back('\n');
-  (*c)->file.write(row_);
-  (*c)->amount_total += event.amount;
-  ++(*c)->summary.row_count;
-  if (event.adjustment) ++(*c)->summary.adjustment_count;
-  add_to(total_of((*c)->summary.totals, currency), event.amount, 0);
-
   auto m = merchant(e.merchant_id);
   if (!m) return m.error();
   statement& s = **m;
@@ -256,23 +243,36 @@ result<void> batch_writer::add(const presented_event& event) {
     s.last = &s.segments[channel_id];
     s.last_channel = channel_id;
   }
+
+  // An adjustment shows its own business date; formatted once, like the time, for both rows.
+  if (e.event.business_date != date_) other_date_ = protocol::format_date(e.event.business_date);
+  const std::string_view date = e.event.business_date == date_ ? date_text_ : other_date_;
+  time_.clear();
+  append_event_time(time_, e.event.time);
+  const std::string_view type = to_string(e.event.type);
+  const int_text amount(event.amount);
+  const auto text = [](const std::optional<std::string>& t) {
+    return t ? std::string_view(*t) : std::string_view();
+  };
+
+  row_.clear();
+  append_csv_row(
+      row_, {"D", date, channel_id, e.merchant_id, e.event.payment_id, e.event.id, type, amount,
+             currency, text(e.event.rrn), text(e.event.stan), text(e.event.authorization_code),
+             text(e.event.response_code), card ? std::string_view(card->bin) : std::string_view(),
+             card ? std::string_view(card->last4) : std::string_view(), time_});
+  (*c)->file.write(row_);
+  (*c)->amount_total += event.amount;
+  ++(*c)->summary.row_count;
+  if (event.adjustment) ++(*c)->summary.adjustment_count;
+  add_to(total_of((*c)->summary.totals, currency), event.amount, 0);
+
   std::string& out = s.last->rows;
   // Memory is what the strings hold, their spare capacity included.
   const std::size_t before = out.capacity();
-  out.append("D,");
-  field(out, business_date);
-  field(out, e.merchant_id);
-  field(out, e.event.payment_id);
-  field(out, e.event.id);
-  field(out, type);
-  field(out, channel_id);
-  int_field(out, event.amount);
-  int_field(out, event.fee);
-  int_field(out, event.amount - event.fee);
-  field(out, currency);
-  field(out, brand_of(e.payment_method));
-  out.append(time_);
-  out.push_back('\n');
+  append_csv_row(out, {"D", date, e.merchant_id, e.event.payment_id, e.event.id, type, channel_id,
+                       amount, int_text(event.fee), int_text(event.amount - event.fee), currency,
+                       brand_of(e.payment_method), time_});
   segment_bytes_ += out.capacity() - before;
   ++s.summary.row_count;
   if (event.adjustment) ++s.summary.adjustment_count;
@@ -282,6 +282,32 @@ result<void> batch_writer::add(const presented_event& event) {
 }
 
 result<void> batch_writer::spill_segments() {
+  for (auto& [merchant_id, s] : merchants_) {
+    if (s->segments.empty()) continue;
+    if (!s->file) {
+      auto file = output_file::create(dir_, s->summary.file_name, tag_, io_.get());
+      if (!file) return file.error();
+      file->park();  // holds no descriptor until its bytes are written
+      file->write(settlement_header);
+      file->write("\n");
+      s->file = std::move(*file);
+      s->file_channel = s->segments.begin()->first;
+    }
+    for (auto& [channel_id, seg] : s->segments) {
+      if (seg.rows.empty()) continue;
+      if (channel_id == s->file_channel) {
+        s->file->write_owned(std::exchange(seg.rows, {}));
+        continue;
+      }
+      if (auto spilled = spill(seg); !spilled) return spilled;
+    }
+    s->file->park();
+  }
+  segment_bytes_ = 0;
+  return {};
+}
+
+result<void> batch_writer::spill(segment& seg) {
   if (!spill_) {
     auto spill = std::make_unique<spill_file>();
     spill->path = dir_ + "/.segments." + tag_ + ".tmp";
@@ -293,23 +319,17 @@ result<void> batch_writer::spill_segments() {
     }
     spill_ = std::move(spill);
   }
-  for (auto& [merchant_id, s] : merchants_) {
-    for (auto& [channel_id, seg] : s->segments) {
-      if (seg.rows.empty()) continue;
-      std::size_t done = 0;
-      while (done < seg.rows.size()) {
-        const ssize_t n = ::write(spill_->fd, seg.rows.data() + done, seg.rows.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_code(errno);
-        done += static_cast<std::size_t>(n);
-      }
-      seg.spilled.emplace_back(spill_->size, seg.rows.size());
-      spill_->size += seg.rows.size();
-      seg.rows.clear();
-      seg.rows.shrink_to_fit();
-    }
+  std::size_t done = 0;
+  while (done < seg.rows.size()) {
+    const ssize_t n = ::write(spill_->fd, seg.rows.data() + done, seg.rows.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_code(errno);
+    done += static_cast<std::size_t>(n);
   }
-  segment_bytes_ = 0;
+  seg.spilled.emplace_back(spill_->size, seg.rows.size());
+  spill_->size += seg.rows.size();
+  seg.rows.clear();
+  seg.rows.shrink_to_fit();
   return {};
 }
 
@@ -327,6 +347,39 @@ result<void> batch_writer::unspill(std::uint64_t offset, std::size_t size, outpu
     size -= static_cast<std::size_t>(n);
   }
   return {};
+}
+
+result<output_file> batch_writer::statement_rows(statement& s) {
+  const bool in_order = s.file && s.segments.begin()->first == s.file_channel;
+  std::optional<output_file> made;
+  if (!in_order) {
+    // A tag of its own beside a file made at a spill, whose temporary name it would take.
+    auto file =
+        output_file::create(dir_, s.summary.file_name, s.file ? tag_ + "r" : tag_, io_.get());
+    if (!file) return file.error();
+    file->write(settlement_header);
+    file->write("\n");
+    made = std::move(*file);
+  }
+  output_file& out = in_order ? *s.file : *made;
+  for (auto& [channel_id, seg] : s.segments) {
+    if (!in_order && s.file && channel_id == s.file_channel) {
+      if (auto copied = s.file->copy_to(out, settlement_header.size() + 1); !copied) {
+        return copied.error();
+      }
+    }
+    for (const auto& [offset, size] : seg.spilled) {
+      if (auto copied = unspill(offset, size, out); !copied) return copied.error();
+    }
+    out.write_owned(std::exchange(seg.rows, {}));
+  }
+  if (!in_order) {
+    s.file.reset();
+    return std::move(*made);
+  }
+  output_file file = std::move(*s.file);
+  s.file.reset();
+  return file;
 }
 
 result<std::vector<layout::batch_file>> batch_writer::finish() {
@@ -355,18 +408,8 @@ result<std::vector<layout::batch_file>> batch_writer::finish() {
   for (auto* entry : by_merchant) {
     const std::string& id = entry->first;
     auto& s = entry->second;
-    auto file = output_file::create(dir_, s->summary.file_name, tag_);
+    auto file = statement_rows(*s);
     if (!file) return file.error();
-    file->write(settlement_header);
-    file->write("\n");
-    for (auto& [channel_id, seg] : s->segments) {
-      for (const auto& [offset, size] : seg.spilled) {
-        if (auto copied = unspill(offset, size, *file); !copied) return copied.error();
-      }
-      file->write(seg.rows);
-      seg.rows.clear();
-      seg.rows.shrink_to_fit();
-    }
     // One trailer per currency in currency order; a statement of a quiet day has one of zeros.
     const std::vector<layout::currency_total> none{layout::currency_total{}};
     for (const auto& t : s->summary.totals.empty() ? none : s->summary.totals) {

@@ -59,7 +59,10 @@ class batch_writer {
 
  public:
   // `run` tells this run's temporary files from a concurrent run's; statement rows held in
-  // memory beyond `segment_memory_max` bytes spill to a temporary file. Errors: as output_file.
+  // memory beyond `segment_memory_max` bytes go to their statement's file when they are its first
+  // channel's, else they spill to a temporary file. The files are hashed and
+  // written on a thread of the writer's own, with at most as many bytes again waiting for it.
+  // Errors: as output_file.
   static result<std::unique_ptr<batch_writer>> open(
       std::string dir, std::chrono::year_month_day date, std::uint64_t run,
       std::span<const std::string> channels, std::span<const std::string> merchants,
@@ -82,6 +85,7 @@ class batch_writer {
 
  private:
   struct channel_file;
+  struct segment;
   struct statement;
   struct spill_file;
   batch_writer(std::string dir, std::chrono::year_month_day date, std::uint64_t run,
@@ -89,8 +93,13 @@ class batch_writer {
   result<channel_file*> channel(std::string_view id);
   result<statement*> merchant(std::string_view id);
   result<void> spill_segments();
+  result<void> spill(segment& seg);
+  // The statement's file with its header and detail rows, in channel order.
+  result<output_file> statement_rows(statement& s);
   result<void> unspill(std::uint64_t offset, std::size_t size, output_file& out);
 
+  // First, so it outlives every file it writes for.
+  std::unique_ptr<file_io> io_;
   std::string dir_;
   std::chrono::year_month_day date_;
   std::string date_text_;  // YYYY-MM-DD
@@ -106,6 +115,7 @@ class batch_writer {
   std::size_t segment_memory_max_;
   std::size_t segment_bytes_ = 0;  // held in memory across every statement's segments
   std::string row_;                // scratch
+  std::string other_date_;         // scratch: an adjustment's business_date column
   std::string time_;               // scratch: the event_time column of both rows
 };
 

@@ -432,18 +432,38 @@ result<payment_page> book::payments_of(std::string_view merchant_id,
 result<std::vector<layout::journal_entry>> book::journal(std::chrono::year_month_day date,
                                                          std::string_view after,
                                                          std::size_t limit) const {
-  const std::string prefix = layout::journal_of(date);
-  const std::string from = after.empty() ? std::string() : layout::journal_key(date, after);
   std::vector<layout::journal_entry> out;
   out.reserve(std::min(limit, limits::store_scan_page_count * 16));
-  auto visited = scan_as(env_, table::journal, {prefix, from, limit}, kind::journal_entry,
-                         decoder<layout::journal_entry>{layout::decode_journal_entry},
-                         [&](std::string_view, layout::journal_entry e) {
-                           out.push_back(std::move(e));
-                           return true;
-                         });
-  if (!visited) return visited.error();
+  if (auto read = journal(date, after, limit, out); !read) return read.error();
   return out;
+}
+
+result<void> book::journal(std::chrono::year_month_day date, std::string_view after,
+                           std::size_t limit, std::vector<layout::journal_entry>& page) const {
+  const std::string prefix = layout::journal_of(date);
+  const std::string from = after.empty() ? std::string() : layout::journal_key(date, after);
+  std::size_t count = 0;
+  error_code bad;
+  auto visited =
+      env_.scan(table::journal, {prefix, from, limit},
+                [&](std::string_view, const store::record_view& record) {
+                  if (count == page.size()) page.emplace_back();
+                  if (record.kind != layout::kind_byte(kind::journal_entry)) {
+                    bad = store::errc::corrupt_record;
+                    return false;
+                  }
+                  if (auto decoded = layout::decode_journal_entry_into(record.payload, page[count]);
+                      !decoded) {
+                    bad = decoded.error();
+                    return false;
+                  }
+                  ++count;
+                  return true;
+                });
+  if (!visited) return visited.error();
+  if (bad) return bad;
+  page.resize(count);
+  return {};
 }
 
 result<layout::journal_entry> book::journal_entry(std::chrono::year_month_day date,

@@ -182,6 +182,10 @@ class book {
   result<std::vector<layout::journal_entry>> journal(std::chrono::year_month_day date,
                                                      std::string_view after,
                                                      std::size_t limit) const;
+  // The same page into `page`, whose entries are reused (their strings keep their storage) and
+  // which ends up holding just the page's entries.
+  result<void> journal(std::chrono::year_month_day date, std::string_view after, std::size_t limit,
+                       std::vector<layout::journal_entry>& page) const;
 
   // One journal entry; errc::not_found when the date's journal has no such event.
   result<layout::journal_entry> journal_entry(std::chrono::year_month_day date,

@@ -104,22 +104,29 @@ void put_method(byte_writer& w, const protocol::payment_method_summary& method) 
     w.text(wallet.account);
   }
 }
-protocol::payment_method_summary get_method(byte_reader& r) {
+// Into `into`, reusing the strings of the alternative it already holds.
+void get_method_into(byte_reader& r, protocol::payment_method_summary& into) {
   const std::uint8_t index = r.u8();
   if (index == 0) {
-    protocol::card_summary card;
-    card.brand = r.enumerator(protocol::card_brand::diners);
-    card.bin = r.text();
-    card.last4 = r.text();
-    card.exp_month = r.u8();
-    card.exp_year = r.u16();
-    return card;
+    auto* card = std::get_if<protocol::card_summary>(&into);
+    if (card == nullptr) card = &into.emplace<protocol::card_summary>();
+    card->brand = r.enumerator(protocol::card_brand::diners);
+    r.text_into(card->bin);
+    r.text_into(card->last4);
+    card->exp_month = r.u8();
+    card->exp_year = r.u16();
+    return;
   }
   if (index != 1) r.fail();
-  protocol::wallet_details wallet;
-  wallet.provider = r.text();
-  wallet.account = r.text();
-  return wallet;
+  auto* wallet = std::get_if<protocol::wallet_details>(&into);
+  if (wallet == nullptr) wallet = &into.emplace<protocol::wallet_details>();
+  r.text_into(wallet->provider);
+  r.text_into(wallet->account);
+}
+protocol::payment_method_summary get_method(byte_reader& r) {
+  protocol::payment_method_summary method;
+  get_method_into(r, method);
+  return method;
 }
 
 void put_decline(byte_writer& w, const std::optional<protocol::decline>& d) {
@@ -164,21 +171,24 @@ void put_event(byte_writer& w, const payment_event& e) {
   put_time(w, e.time);
   put_date(w, e.business_date);
 }
-payment_event get_event(byte_reader& r) {
-  payment_event e;
-  e.id = r.text();
-  e.payment_id = r.text();
-  e.refund_id = r.optional_text();
+void get_event_into(byte_reader& r, payment_event& e) {
+  r.text_into(e.id);
+  r.text_into(e.payment_id);
+  r.optional_text_into(e.refund_id);
   e.type = r.enumerator(event_type::reversal);
   e.result = r.enumerator(event_result::failed);
   e.amount = get_money(r);
-  e.authorization_code = r.optional_text();
-  e.response_code = r.optional_text();
+  r.optional_text_into(e.authorization_code);
+  r.optional_text_into(e.response_code);
   e.decline_code = get_decline(r);
-  e.rrn = r.optional_text();
-  e.stan = r.optional_text();
+  r.optional_text_into(e.rrn);
+  r.optional_text_into(e.stan);
   e.time = get_time(r);
   e.business_date = get_date(r);
+}
+payment_event get_event(byte_reader& r) {
+  payment_event e;
+  get_event_into(r, e);
   return e;
 }
 
@@ -486,14 +496,19 @@ std::string encode(const journal_entry& entry) {
 }
 
 result<journal_entry> decode_journal_entry(std::string_view payload) {
-  return decoded(payload, [](byte_reader& r) {
-    journal_entry e;
-    e.event = get_event(r);
-    e.merchant_id = r.text();
-    e.channel = r.optional_text();
-    e.payment_method = get_method(r);
-    return e;
-  });
+  journal_entry e;
+  if (auto decoded = decode_journal_entry_into(payload, e); !decoded) return decoded.error();
+  return e;
+}
+
+result<void> decode_journal_entry_into(std::string_view payload, journal_entry& into) {
+  byte_reader r(payload);
+  get_event_into(r, into.event);
+  r.text_into(into.merchant_id);
+  r.optional_text_into(into.channel);
+  get_method_into(r, into.payment_method);
+  if (!r.done()) return store::errc::corrupt_record;
+  return {};
 }
 
 std::string encode(const idempotency_record& record) {

@@ -331,6 +331,9 @@ result<payment_record> decode_payment(std::string_view payload);
 result<refund_record> decode_refund(std::string_view payload);
 result<payment_event> decode_event(std::string_view payload);
 result<journal_entry> decode_journal_entry(std::string_view payload);
+// The same into `into`, whose strings keep their storage (a reader of a date's journal reuses its
+// entries, and decodes without allocating); on an error `into` holds part of the record.
+result<void> decode_journal_entry_into(std::string_view payload, journal_entry& into);
 result<idempotency_record> decode_idempotency(std::string_view payload);
 result<channel_request> decode_channel_request(std::string_view payload);
 result<nonce_record> decode_nonce(std::string_view payload);

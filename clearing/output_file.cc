@@ -31,6 +31,16 @@ int write_all(int fd, std::string_view bytes) {
   return 0;
 }
 
+// The characters that make a CSV field need quotes (RFC 4180).
+constexpr auto csv_special = [] {
+  std::array<bool, 256> t{};
+  for (const unsigned char c : {',', '"', '\r', '\n'}) t[c] = true;
+  return t;
+}();
+
+// How far a file may run ahead of its started writeback (sink::consume).
+constexpr std::uint64_t writeback_step = 8 * limits::clearing_write_buffer_size;
+
 // A rename is durable only once the directory entry is on disk.
 int fsync_directory(const std::string& dir) {
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -42,39 +52,40 @@ int fsync_directory(const std::string& dir) {
 
 }  // namespace
 
-result<output_file> output_file::create(std::string dir, std::string name, std::string_view tag) {
+result<output_file> output_file::create(std::string dir, std::string name, std::string_view tag,
+                                        file_io* io) {
   // The process id keeps two processes (the daemon and `switchyard clear`) apart; the tag, two
   // writers of one process.
   std::string temp =
       dir + "/." + name + "." + std::string(tag) + "." + std::to_string(::getpid()) + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_code(errno);
-  return output_file(std::move(dir), std::move(name), std::string(tag), std::move(temp), fd);
+  return output_file(std::move(dir), std::move(name), std::string(tag), std::move(temp), fd, io);
 }
 
 output_file::output_file(std::string dir, std::string name, std::string tag, std::string temp_path,
-                         int fd)
+                         int fd, file_io* io)
     : dir_(std::move(dir)),
       name_(std::move(name)),
       tag_(std::move(tag)),
       temp_path_(std::move(temp_path)),
-      fd_(fd) {
-  buffer_.reserve(limits::clearing_write_buffer_size);
+      sink_(std::make_unique<sink>()),
+      io_(io) {
+  sink_->path = temp_path_;
+  sink_->fd = fd;
 }
 
 output_file::output_file(output_file&& other) noexcept
     : dir_(std::move(other.dir_)),
       name_(std::move(other.name_)),
       tag_(std::move(other.tag_)),
-      temp_path_(std::move(other.temp_path_)),
-      fd_(std::exchange(other.fd_, -1)),
+      temp_path_(std::exchange(other.temp_path_, {})),
+      sink_(std::move(other.sink_)),
+      io_(other.io_),
+      last_job_(other.last_job_),
       buffer_(std::move(other.buffer_)),
-      digest_(std::move(other.digest_)),
       sha256_(std::move(other.sha256_)),
-      size_(other.size_),
-      error_(other.error_) {
-  other.temp_path_.clear();
-}
+      size_(other.size_) {}
 
 output_file& output_file::operator=(output_file&& other) noexcept {
   if (this != &other) {
@@ -83,12 +94,12 @@ output_file& output_file::operator=(output_file&& other) noexcept {
     name_ = std::move(other.name_);
     tag_ = std::move(other.tag_);
     temp_path_ = std::exchange(other.temp_path_, {});
-    fd_ = std::exchange(other.fd_, -1);
+    sink_ = std::move(other.sink_);
+    io_ = other.io_;
+    last_job_ = other.last_job_;
     buffer_ = std::move(other.buffer_);
-    digest_ = std::move(other.digest_);
     sha256_ = std::move(other.sha256_);
     size_ = other.size_;
-    error_ = other.error_;
   }
   return *this;
 }
@@ -98,35 +109,125 @@ output_file::~output_file() {
 }
 
 void output_file::close_and_remove() noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  if (sink_) {
+    // The io thread may still be writing to the descriptor.
+    if (io_ != nullptr) io_->wait_for(last_job_);
+    sink_->close();
+  }
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   temp_path_.clear();
 }
 
-void output_file::write(std::string_view bytes) {
-  digest_.update(bytes);
-  size_ += bytes.size();
-  buffer_.append(bytes);
-  if (buffer_.size() >= limits::clearing_write_buffer_size) (void)flush();
+void output_file::sink::close() noexcept {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
 }
 
-result<void> output_file::flush() {
-  if (error_ == 0 && fd_ >= 0) error_ = write_all(fd_, buffer_);
-  buffer_.clear();
-  if (error_ != 0) return errno_code(error_);
+bool output_file::sink::reopen() noexcept {
+  if (fd >= 0) return true;
+  fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 && error == 0) error = errno;
+  return fd >= 0;
+}
+
+void output_file::sink::consume(std::string_view bytes) noexcept {
+  digest.update(bytes);
+  if (error == 0 && reopen()) error = write_all(fd, bytes);
+  written += bytes.size();
+  // The page cache would hold a run's gigabytes dirty until the fsync at its end, which then
+  // waits for all of them: starting the writeback as the file grows lets the disk work while
+  // rows are still being made. Advice only; the fsync is what makes the file durable.
+  if (error == 0 && written - flushed >= writeback_step) {
+    (void)::sync_file_range(fd, static_cast<off_t>(flushed), static_cast<off_t>(written - flushed),
+                            SYNC_FILE_RANGE_WRITE);
+    flushed = written;
+  }
+}
+
+void output_file::hand_over(std::string bytes) {
+  if (io_ == nullptr) {
+    sink_->consume(bytes);
+    return;
+  }
+  last_job_ = io_->submit(sink_.get(), std::move(bytes));
+}
+
+void output_file::flush_buffer() {
+  if (io_ == nullptr) {
+    sink_->consume(buffer_);
+    buffer_.clear();
+    return;
+  }
+  hand_over(std::exchange(buffer_, io_->take_buffer()));
+}
+
+void output_file::write(std::string_view bytes) {
+  size_ += bytes.size();
+  // Flushed before it would overflow, so the buffer never reallocates.
+  if (!buffer_.empty() && buffer_.size() + bytes.size() > limits::clearing_write_buffer_size) {
+    flush_buffer();
+  }
+  if (buffer_.capacity() < limits::clearing_write_buffer_size) {
+    if (io_ != nullptr) buffer_ = io_->take_buffer();
+    buffer_.reserve(limits::clearing_write_buffer_size);
+  }
+  buffer_.append(bytes);
+  if (buffer_.size() >= limits::clearing_write_buffer_size) flush_buffer();
+}
+
+void output_file::write_owned(std::string bytes) {
+  if (io_ == nullptr) return write(std::string_view(bytes));
+  size_ += bytes.size();
+  if (!buffer_.empty()) flush_buffer();
+  hand_over(std::move(bytes));
+}
+
+void output_file::park() {
+  if (!buffer_.empty()) flush_buffer();
+  // Closed here when nothing of the file is in flight: a file parked as soon as it is made
+  // holds no descriptor while its hand-overs wait in the queue.
+  if (io_ != nullptr && !io_->done(last_job_)) {
+    last_job_ = io_->submit(sink_.get(), {}, true);
+    return;
+  }
+  sink_->close();
+}
+
+result<void> output_file::copy_to(output_file& out, std::uint64_t from) {
+  if (auto drained = drain(); !drained) return drained;
+  const int fd = ::open(sink_->path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code(errno);
+  int e = 0;
+  for (auto at = static_cast<off_t>(from);;) {
+    std::string chunk(limits::clearing_write_buffer_size, '\0');
+    const ssize_t n = ::pread(fd, chunk.data(), chunk.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) e = errno;
+    if (n <= 0) break;
+    chunk.resize(static_cast<std::size_t>(n));
+    out.write_owned(std::move(chunk));
+    at += n;
+  }
+  ::close(fd);
+  if (e != 0) return errno_code(e);
+  return {};
+}
+
+result<void> output_file::drain() {
+  if (!buffer_.empty()) hand_over(std::move(buffer_));
+  // A run keeps many finished files until it publishes them: give the buffer back.
+  buffer_ = std::string();
+  if (io_ != nullptr) io_->wait_for(last_job_);
+  if (sink_->error != 0) return errno_code(sink_->error);
   return {};
 }
 
 result<void> output_file::finish() {
-  if (auto flushed = flush(); !flushed) return flushed;
-  if (::fsync(fd_) != 0) return errno_code(errno);
-  ::close(fd_);
-  fd_ = -1;
-  // A run keeps many finished files until it publishes them: give the buffer back.
-  buffer_.clear();
-  buffer_.shrink_to_fit();
-  sha256_ = hsm::to_lower_hex(digest_.finish());
+  if (auto drained = drain(); !drained) return drained;
+  if (!sink_->reopen()) return errno_code(sink_->error);
+  if (::fsync(sink_->fd) != 0) return errno_code(errno);
+  sink_->close();
+  sha256_ = hsm::to_lower_hex(sink_->digest.finish());
   return {};
 }
 
@@ -183,13 +284,8 @@ std::string read_sha256_companion(const std::string& dir, const std::string& nam
 void append_csv_field(std::string& out, std::string_view text) {
   // One table lookup per character: find_first_of with a set of four calls memchr for each
   // character, once the costliest part of writing a row.
-  static constexpr auto special = [] {
-    std::array<bool, 256> t{};
-    for (const unsigned char c : {',', '"', '\r', '\n'}) t[c] = true;
-    return t;
-  }();
-  const bool plain = std::none_of(text.begin(), text.end(),
-                                  [](char c) { return special[static_cast<unsigned char>(c)]; });
+  const bool plain = std::none_of(
+      text.begin(), text.end(), [](char c) { return csv_special[static_cast<unsigned char>(c)]; });
   if (plain) {
     out.append(text);
     return;
@@ -202,10 +298,103 @@ void append_csv_field(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+void append_csv_row(std::string& out, std::initializer_list<std::string_view> fields) {
+  // Measured first, so the row grows the string once, then copied a byte at a time while each
+  // byte is checked: the fields are short, and a call to append (and memcpy) per field cost
+  // more than the bytes.
+  std::size_t size = fields.size();  // a comma after each field but the last, then the line end
+  for (const auto f : fields) size += f.size();
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  char* p = out.data() + at;
+  bool special = false;
+  for (const auto f : fields) {
+    for (const char c : f) {
+      special |= csv_special[static_cast<unsigned char>(c)];
+      *p++ = c;
+    }
+    *p++ = ',';
+  }
+  p[-1] = '\n';
+  if (!special) return;
+  out.resize(at);
+  for (const auto f : fields) {
+    append_csv_field(out, f);
+    out.push_back(',');
+  }
+  out.back() = '\n';
+}
+
 std::string csv_field(std::string_view text) {
   std::string out;
   append_csv_field(out, text);
   return out;
+}
+
+file_io::file_io(std::size_t bytes_in_flight_max)
+    : bytes_in_flight_max_(bytes_in_flight_max), thread_([this] { run(); }) {}
+
+file_io::~file_io() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  queued_.notify_one();
+  thread_.join();
+}
+
+std::uint64_t file_io::submit(output_file::sink* to, std::string bytes, bool park) {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] {
+    return bytes_in_flight_ == 0 || bytes_in_flight_ + bytes.size() <= bytes_in_flight_max_;
+  });
+  bytes_in_flight_ += bytes.size();
+  queue_.push_back({to, std::move(bytes), park});
+  const std::uint64_t number = ++submitted_;
+  lock.unlock();
+  queued_.notify_one();
+  return number;
+}
+
+void file_io::wait_for(std::uint64_t number) {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return completed_ >= number; });
+}
+
+bool file_io::done(std::uint64_t number) {
+  const std::lock_guard lock(mutex_);
+  return completed_ >= number;
+}
+
+std::string file_io::take_buffer() {
+  const std::lock_guard lock(mutex_);
+  if (spare_.empty()) return {};
+  std::string buffer = std::move(spare_.back());
+  spare_.pop_back();
+  return buffer;
+}
+
+void file_io::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued is written
+    job j = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    if (!j.bytes.empty()) j.to->consume(j.bytes);
+    if (j.park) j.to->close();
+    lock.lock();
+    bytes_in_flight_ -= j.bytes.size();
+    ++completed_;
+    // Only the files' own buffers are kept, as many as could be in flight at once.
+    if (j.bytes.capacity() == limits::clearing_write_buffer_size &&
+        spare_.size() < bytes_in_flight_max_ / limits::clearing_write_buffer_size) {
+      j.bytes.clear();
+      spare_.push_back(std::move(j.bytes));
+    }
+    done_.notify_all();
+  }
 }
 
 }  // namespace sy::clearing

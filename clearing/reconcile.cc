@@ -92,13 +92,14 @@ class switch_index {
     while (size < 2 * records_.size()) size *= 2;
     slots_.reserve(size);
     prefer_huge_pages(slots_);
-    slots_.assign(size, empty);
+    slots_.assign(size, slot{});
     for (std::uint32_t i = 0; i < records_.size(); ++i) {
-      std::size_t at = hash(records_[i].key) & (size - 1);
-      for (; slots_[at] != empty; at = (at + 1) & (size - 1)) {
-        if (records_[slots_[at]].key == records_[i].key) unique_keys_ = false;
+      const std::uint64_t h = hash(records_[i].key);
+      std::size_t at = h & (size - 1);
+      for (; slots_[at].record != empty; at = (at + 1) & (size - 1)) {
+        if (records_[slots_[at].record].key == records_[i].key) unique_keys_ = false;
       }
-      slots_[at] = i;
+      slots_[at] = {i, tag_of(h)};
     }
   }
 
@@ -108,27 +109,52 @@ class switch_index {
     // Banks list their records in about the order they approved them, which is the clearing
     // file's: the record after the last one found is the likely one, and reading it costs no
     // cache miss. With every key unique it is the only record with its key, so the answer is the
-    // same as the table's.
-    if (unique_keys_ && next_ < records_.size() && records_[next_].key == key) {
+    // same as the table's. In a file in another order the guess would cost a miss of its own, so
+    // it is only tried while the order holds.
+    if (guessing_ && unique_keys_ && next_ < records_.size() && records_[next_].key == key) {
       return &records_[next_++];
     }
+    const std::uint64_t h = hash(key);
+    const std::uint32_t tag = tag_of(h);
     switch_record* first = nullptr;
-    for (std::size_t at = hash(key) & (slots_.size() - 1); slots_[at] != empty;
+    for (std::size_t at = h & (slots_.size() - 1); slots_[at].record != empty;
          at = (at + 1) & (slots_.size() - 1)) {
-      switch_record& r = records_[slots_[at]];
+      // The tag (other bits of the hash) rules out nearly every other key without reading its
+      // record: a lookup reads one record, the one it finds.
+      if (slots_[at].tag != tag) continue;
+      switch_record& r = records_[slots_[at].record];
       if (r.key != key) continue;
-      if (r.bank_line == 0) return found_at(slots_[at]);
+      if (r.bank_line == 0) return found_at(slots_[at].record);
       if (first == nullptr) first = &r;
     }
     return first == nullptr ? nullptr : found_at(static_cast<std::size_t>(first - records_.data()));
+  }
+
+  // Brings the slot where a lookup of `key` starts into the cache, and, when the slot's record
+  // is already there to read, that record: called a few rows ahead of the lookup itself.
+  void prefetch_slot(const record_key& key) const {
+    if (guessing_) return;  // the guess will find it without the table
+    __builtin_prefetch(&slots_[hash(key) & (slots_.size() - 1)]);
+  }
+  void prefetch_record(const record_key& key) const {
+    if (guessing_) return;
+    const std::uint64_t h = hash(key);
+    const slot& first = slots_[h & (slots_.size() - 1)];
+    if (first.record != empty && first.tag == tag_of(h))
+      __builtin_prefetch(&records_[first.record]);
   }
 
   std::vector<switch_record>& records() { return records_; }
 
  private:
   static constexpr std::uint32_t empty = UINT32_MAX;
+  struct slot {
+    std::uint32_t record = empty;
+    std::uint32_t tag = 0;
+  };
 
   switch_record* found_at(std::size_t i) {
+    guessing_ = i == next_;
     next_ = i + 1;
     return &records_[i];
   }
@@ -143,14 +169,17 @@ class switch_index {
     const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + v.capacity())) & ~(huge - 1);
     if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
   }
-  static std::size_t hash(const record_key& k) {
+  static std::uint64_t hash(const record_key& k) {
     return XXH3_64bits(&k, sizeof k);  // record_key has no padding: every byte is set
   }
+  // The high half: the low bits of the hash pick the slot.
+  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
 
   std::vector<switch_record> records_;
-  std::vector<std::uint32_t> slots_;
+  std::vector<slot> slots_;
   bool unique_keys_ = true;
   std::size_t next_ = 0;  // the record after the last one found
+  bool guessing_ = true;  // the last record found was the one after the one before it
 };
 static_assert(sizeof(record_key) == 14, "hashed as bytes: no padding");
 
@@ -315,6 +344,86 @@ void classify(const bank_record& row, std::chrono::year_month_day date, std::str
               "; the bank lists " + amount_text(row.amount, row.currency));
 }
 
+// Bank rows classified a few rows after they are read: each row's slot, and then its record, is
+// prefetched while the rows before it are classified, so that in a file in another order than
+// the switch's the lookups overlap their cache misses instead of waiting for each in turn. Rows
+// are classified in file order all the same, so the results are the same.
+class lookahead {
+ public:
+  lookahead(switch_index& index, std::chrono::year_month_day date, std::string_view date_text,
+            findings& out)
+      : index_(index), date_(date), date_text_(date_text), out_(out) {}
+
+  void add(const bank_record& row) {
+    if (!fits(row)) {
+      // Too long to hold (the reader's checks keep every field short, so never): classified
+      // now, after the rows before it.
+      drain();
+      classify(row, date_, date_text_, index_, out_);
+      return;
+    }
+    held& h = ring_[count_ % depth];
+    if (count_ >= depth) classify(h.row, date_, date_text_, index_, out_);
+    hold(row, h);
+    if (h.key) index_.prefetch_slot(*h.key);
+    ++count_;
+    if (count_ > depth / 2) {
+      const held& ahead = ring_[(count_ - 1 - depth / 2) % depth];
+      if (ahead.key) index_.prefetch_record(*ahead.key);
+    }
+  }
+
+  // Classifies the rows still held.
+  void drain() {
+    for (std::uint64_t i = count_ > depth ? count_ - depth : 0; i < count_; ++i) {
+      classify(ring_[i % depth].row, date_, date_text_, index_, out_);
+    }
+    count_ = 0;
+  }
+
+ private:
+  static constexpr std::uint64_t depth = 16;
+
+  // A row with its text copied, the views pointing into it.
+  struct held {
+    std::array<char, 64> text{};
+    bank_record row;
+    std::optional<record_key> key;
+  };
+
+  static bool fits(const bank_record& row) {
+    return row.rrn.size() + row.stan.size() + row.event_type.size() + row.currency.size() +
+               row.authorization_code.size() + row.business_date.size() <=
+           held{}.text.size();
+  }
+
+  static void hold(const bank_record& row, held& h) {
+    std::size_t used = 0;
+    const auto copy = [&](std::string_view from) {
+      std::copy(from.begin(), from.end(), h.text.data() + used);  // an empty view may be null
+      const std::string_view to(h.text.data() + used, from.size());
+      used += from.size();
+      return to;
+    };
+    h.row = row;
+    h.row.rrn = copy(row.rrn);
+    h.row.stan = copy(row.stan);
+    h.row.event_type = copy(row.event_type);
+    h.row.currency = copy(row.currency);
+    h.row.authorization_code = copy(row.authorization_code);
+    h.row.business_date = copy(row.business_date);
+    const auto type = bank_event_type(row.event_type);
+    h.key = type ? key_of(row.rrn, *type) : std::nullopt;
+  }
+
+  switch_index& index_;
+  std::chrono::year_month_day date_;
+  std::string_view date_text_;
+  findings& out_;
+  std::array<held, depth> ring_;
+  std::uint64_t count_ = 0;  // rows held since the last drain, classified ones included
+};
+
 // The switch's records no bank row matched, in clearing file order.
 void report_missing_at_bank(switch_index& index, std::string_view clearing_file, findings& out) {
   for (const auto& r : index.records()) {
@@ -436,14 +545,16 @@ result<reconcile_summary, clearing_error> reconcile(const clearing_context& ctx,
   }
   findings out(std::move(*report), request.channel, now);
   out.summary().switch_records = index->records().size();
+  lookahead rows(*index, request.business_date, date, out);
   const auto refused = read_bank_file(in, *mapping, [&](const bank_record& row) {
-    classify(row, request.business_date, date, *index, out);
+    rows.add(row);
     return true;
   });
   if (refused) {
     // The report is never published: a partial one would read as complete.
     return error_of(clearing_errc::bad_input, request.bank_file + ": " + to_string(*refused));
   }
+  rows.drain();
   report_missing_at_bank(*index, clearing_file_name(request.channel, request.business_date), out);
   if (auto done = out.finish(); !done) {
     return error_of(clearing_errc::output_failed,

@@ -82,19 +82,37 @@ class byte_reader {
   }
 
   std::string text() {
-    const std::uint32_t size = u32();
-    if (failed_ || size > in_.size() - pos_) {
-      failed_ = true;
-      return {};
-    }
-    std::string v(in_.substr(pos_, size));
-    pos_ += size;
+    std::string v;
+    text_into(v);
     return v;
   }
 
   std::optional<std::string> optional_text() {
-    if (!boolean()) return std::nullopt;
-    return text();
+    std::optional<std::string> v;
+    optional_text_into(v);
+    return v;
+  }
+
+  // text() into `out`, whose storage is reused: a reader decoding millions of records into the
+  // same ones allocates nothing.
+  void text_into(std::string& out) {
+    const std::uint32_t size = u32();
+    if (failed_ || size > in_.size() - pos_) {
+      failed_ = true;
+      out.clear();
+      return;
+    }
+    out.assign(in_.data() + pos_, size);
+    pos_ += size;
+  }
+
+  void optional_text_into(std::optional<std::string>& out) {
+    if (!boolean()) {
+      out.reset();
+      return;
+    }
+    if (!out) out.emplace();
+    text_into(*out);
   }
 
   // Reads an optional value with `read` when the presence flag is set.

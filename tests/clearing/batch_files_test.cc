@@ -35,14 +35,21 @@ layout::journal_entry entry(int i, std::string merchant, std::string channel) {
   return e;
 }
 
-// Writes `n` events alternating between two channels and two merchants; returns the files' text.
-std::map<std::string, std::string> write(const std::string& dir, int n, std::size_t memory) {
+// The channel of event `i` of a run: alternating between two.
+std::string alternating(int i) {
+  return (i / 2) % 2 == 0 ? "bank_a" : "bank_b";
+}
+
+// Writes `n` events of two merchants, alternating, on the channels `channel_of` says; returns
+// the files' text.
+std::map<std::string, std::string> write(const std::string& dir, int n, std::size_t memory,
+                                         std::string (*channel_of)(int) = alternating) {
   const std::vector<std::string> channels{"bank_a", "bank_b"};
   const std::vector<std::string> merchants{"m1", "m2"};
   auto w = batch_writer::open(dir, day, 7, channels, merchants, memory);
   EXPECT_TRUE(w);
   for (int i = 0; i < n; ++i) {
-    const auto e = entry(i, merchants[i % 2], channels[(i / 2) % 2]);
+    const auto e = entry(i, merchants[i % 2], channel_of(i));
     EXPECT_TRUE((*w)->add({&e, e.event.amount.amount, 1, false}));
   }
   const auto files = (*w)->finish();
@@ -82,6 +89,35 @@ TEST(BatchFiles, SpillingGivesTheSameBytes) {
     ++entries;
   }
   EXPECT_EQ(entries, 2 * b.size());
+}
+
+// Only the files and their companions remain in `dir`: no spill or temporary file.
+std::size_t entry_count(const std::string& dir) {
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++entries;
+  return entries;
+}
+
+TEST(BatchFiles, StatementsOfOneChannelGiveTheSameBytesPastTheMemoryCap) {
+  store::test::temp_dir in_memory, spilled;
+  const auto one_channel = [](int) { return std::string("bank_b"); };
+  const auto a = write(in_memory.path(), 5000, limits::clearing_segment_memory_max, one_channel);
+  const auto b = write(spilled.path(), 5000, 4096, one_channel);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(entry_count(spilled.path()), 2 * b.size());
+}
+
+TEST(BatchFiles, AChannelOrderedFirstArrivingAfterASpillGivesTheSameBytes) {
+  // bank_b alone for the first 3000 events (many spills, m1's and m2's statements written
+  // straight to their files), then bank_a, which the statements list first.
+  store::test::temp_dir in_memory, spilled;
+  const auto late_first = [](int i) { return std::string(i < 3000 ? "bank_b" : "bank_a"); };
+  const auto a = write(in_memory.path(), 5000, limits::clearing_segment_memory_max, late_first);
+  const auto b = write(spilled.path(), 5000, 4096, late_first);
+  EXPECT_EQ(a, b);
+  const std::string& m1 = a.at("settlement_m1_20261121.csv");
+  EXPECT_LT(m1.find(",pay_3000,"), m1.find(",pay_0,"));
+  EXPECT_EQ(entry_count(spilled.path()), 2 * b.size());
 }
 
 TEST(BatchFiles, TextNeedingQuotesIsQuoted) {

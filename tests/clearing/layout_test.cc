@@ -210,6 +210,24 @@ TEST(Layout, EveryRecordRoundTrips) {
   }
 }
 
+// Decoding into an entry that held another one (other strings, a wallet for a card, a channel
+// for none) gives what a fresh decode gives.
+TEST(Layout, JournalEntryDecodedIntoAUsedOneIsTheSame) {
+  const journal_entry card{full_event(), "m1", "bank-a", full_payment().resource.payment_method};
+  payment_event bare = full_event();
+  bare.id = "ev_2";
+  bare.payment_id = "pay_2";
+  bare.rrn.reset();
+  bare.authorization_code.reset();
+  const journal_entry wallet{bare, "m22", std::nullopt,
+                             protocol::wallet_details{"alipay", "account-with-a-long-name"}};
+  journal_entry reused;
+  for (const auto* e : {&card, &wallet, &card, &card, &wallet}) {
+    ASSERT_TRUE(decode_journal_entry_into(encode(*e), reused));
+    EXPECT_EQ(reused, *e);
+  }
+}
+
 // Whatever is missing or added, the decoder answers corrupt_record rather than a wrong record.
 TEST(Layout, TruncatedOrExtendedPayloadsAreCorrupt) {
   for (const auto& c : all_cases()) {

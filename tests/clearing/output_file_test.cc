@@ -46,6 +46,14 @@ TEST(CsvField, QuotesPerRfc4180) {
   EXPECT_EQ(csv_field(""), "");
 }
 
+TEST(CsvField, RowQuotesOnlyTheFieldsThatNeedIt) {
+  std::string out = "before\n";
+  append_csv_row(out, {"D", "", "12", "ev_1"});
+  EXPECT_EQ(out, "before\nD,,12,ev_1\n");
+  append_csv_row(out, {"D", "a,b", "say \"hi\"", "x"});
+  EXPECT_EQ(out, "before\nD,,12,ev_1\nD,\"a,b\",\"say \"\"hi\"\"\",x\n");
+}
+
 TEST_F(OutputFile, WritesTheFileAndItsSha256Companion) {
   const auto written = write_file_atomically(dir_.string(), "a.csv", "rrn\n");
   ASSERT_TRUE(written) << written.error().message();
@@ -73,6 +81,51 @@ TEST_F(OutputFile, DigestCoversEveryBufferedWrite) {
   EXPECT_EQ(file->size(), expected.size());
   ASSERT_TRUE(file->publish());
   EXPECT_EQ(read("big.csv"), expected);
+}
+
+TEST_F(OutputFile, DigestCoversEveryHandOverToItsIoThread) {
+  // A small cap, so that hand-overs wait for the thread to catch up.
+  file_io io(3000);
+  auto a = output_file::create(dir_.string(), "a.csv", "t1", &io);
+  auto b = output_file::create(dir_.string(), "b.csv", "t1", &io);
+  ASSERT_TRUE(a && b);
+  std::string expected_a;
+  std::string expected_b;
+  const std::string row(1000, 'x');
+  for (int i = 0; i < 3000; ++i) {
+    a->write(row);
+    expected_a += row;
+    const std::string owned = std::to_string(i) + "\n";
+    b->write_owned(owned);
+    expected_b += owned;
+    if (i % 1000 == 0) {
+      b->write("buffered,");
+      expected_b += "buffered,";
+    }
+  }
+  b->write_owned(std::string(5000, 'y'));  // larger than the cap: goes alone
+  expected_b += std::string(5000, 'y');
+  ASSERT_TRUE(a->finish());
+  ASSERT_TRUE(b->finish());
+  EXPECT_EQ(a->sha256(), hsm::sha256_hex(expected_a));
+  EXPECT_EQ(b->sha256(), hsm::sha256_hex(expected_b));
+  EXPECT_EQ(b->size(), expected_b.size());
+  ASSERT_TRUE(a->publish());
+  ASSERT_TRUE(b->publish());
+  EXPECT_EQ(read("a.csv"), expected_a);
+  EXPECT_EQ(read("b.csv"), expected_b);
+}
+
+TEST_F(OutputFile, UnpublishedOutputWithBytesInFlightLeavesNothing) {
+  file_io io(std::size_t{64} << 20);
+  {
+    auto file = output_file::create(dir_.string(), "gone.csv", "t1", &io);
+    ASSERT_TRUE(file);
+    for (int i = 0; i < 8; ++i) file->write_owned(std::string(std::size_t{1} << 20, 'z'));
+    auto moved = std::move(*file);  // the bytes in flight follow the move
+    moved.write("partial");
+  }
+  EXPECT_EQ(entry_count(), 0u);
 }
 
 TEST_F(OutputFile, UnpublishedOutputLeavesNothing) {

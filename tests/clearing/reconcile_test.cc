@@ -126,6 +126,44 @@ TEST_F(Reconcile, TwoSwitchRecordsWithOneKeyAreTakenInClearingOrder) {
   EXPECT_EQ(s->matched, 0u);
 }
 
+// More rows than reconciliation reads ahead, in another order than the clearing file's: each
+// row is still classified in file order, a duplicate many rows after its first listing included.
+TEST_F(Reconcile, AFileInAnotherOrderIsClassifiedRowByRow) {
+  constexpr int count = 60;
+  const auto rrn = [](int i) {
+    const std::string digits = std::to_string(100 + i);
+    return std::string(12 - digits.size(), '0') + digits;
+  };
+  for (int i = 0; i < count; ++i) {
+    add("m1", "bank_a", event_type::sale, 10 + i, morning + 24h + std::chrono::seconds{i}, rrn(i));
+  }
+  ASSERT_TRUE(clear(test::day2, close1 + 24h + 301s));
+  std::string bank = header;
+  for (int k = 0; k < count; ++k) {
+    const int i = (k * 37) % count;  // every record once, scattered
+    const int amount = i == 41 ? 999 : 10 + i;
+    bank += rrn(i) + ",000123,sale," + std::to_string(amount) + ",EUR,A1B2C3,2026-11-22\n";
+    if (k == 3) bank += "X00000000099,000999,sale,700,EUR,ZZ9999,2026-11-22\n";
+  }
+  bank += rrn(0) + ",000123,sale,10,EUR,A1B2C3,2026-11-22\n";  // rrn(0) came first, on line 2
+  const auto path = write_file("bank2.csv", bank);
+  const auto s = reconcile(context(), {"bank_a", test::day2, path}, close1 + 25h);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->matched, static_cast<std::uint64_t>(count - 1));
+  EXPECT_EQ(s->discrepancies, (std::array<std::uint64_t, 4>{0, 1, 1, 1}));
+  const std::string report = read("recon_bank_a_20261122.csv");
+  EXPECT_NE(report.find("missing_at_switch,X00000000099,000999,sale,,700,EUR,,line 6: "),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find(",line " + std::to_string(count + 3) + ": listed again (first on line 2)"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("amount_mismatch," + rrn(41) + ",000123,sale,51,999,EUR,"),
+            std::string::npos)
+      << report;
+  EXPECT_LT(report.find("missing_at_switch"), report.find("amount_mismatch"));
+}
+
 TEST_F(Reconcile, RunningAgainKeepsNumbersAndResolutionsAndClosesWhatIsGone) {
   const std::string bad_amount = "000000000001,000123,sale,1001,EUR,A1B2C3,2026-11-21\n";
   const std::string refund = "000000000002,000123,refund,-200,EUR,A1B2C3,2026-11-21\n";
