@@ -1,7 +1,12 @@
 // BIN ranges, Luhn check digits and random card numbers (card_generator.h).
 #include "bench/load/card_generator.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+
+#include "config/limits.h"
+#include "protocol/pan.h"
 
 namespace sy::load {
 namespace {
@@ -27,19 +32,14 @@ std::optional<bin_range> parse_bin_range(std::string_view text) {
 }
 
 char luhn_check_digit(std::string_view payload) noexcept {
-  // The check digit goes to the right, so the payload's last digit is the first one doubled.
-  unsigned sum = 0;
-  bool double_it = true;
-  for (auto it = payload.rbegin(); it != payload.rend(); ++it) {
-    unsigned d = static_cast<unsigned>(*it - '0');
-    if (double_it) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double_it = !double_it;
+  // One of the ten digits completes a valid number; the switch's own check says which.
+  std::array<char, limits::pan_digits_max> number{};
+  std::copy(payload.begin(), payload.end(), number.begin());
+  for (char d = '0'; d < '9'; ++d) {
+    number[payload.size()] = d;
+    if (protocol::luhn_valid(std::string_view(number.data(), payload.size() + 1))) return d;
   }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
+  return '9';
 }
 
 card_generator::card_generator(std::vector<bin_range> ranges, std::size_t length,

@@ -26,7 +26,8 @@ inline constexpr std::size_t bin_digits_max = 11;
 // "LOW-HIGH" or "PREFIX" (digits, equal lengths, LOW <= HIGH); nullopt otherwise.
 std::optional<bin_range> parse_bin_range(std::string_view text);
 
-// The Luhn check digit ('0'..'9') that makes `payload` followed by it valid. Precondition: digits.
+// The Luhn check digit ('0'..'9') that makes `payload` followed by it valid. Precondition: 1 to
+// 18 digits (a card of at most 19).
 char luhn_check_digit(std::string_view payload) noexcept;
 
 class card_generator {

@@ -1,17 +1,16 @@
 // The driver's requests: signed as specs/merchant-api.md says (checked against a vector made
-// with `openssl dgst` and against OpenSSL's HMAC computed here), each with a fresh nonce,
-// idempotency key and card, and unsigned requests of the same size.
+// with `openssl dgst` and against the integration tests' own client, merchant_client.h), each
+// with a fresh nonce, idempotency key and card, and unsigned requests of the same size.
 #include "bench/load/request_builder.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <map>
 #include <set>
 #include <string>
 
 #include "protocol/pan.h"
+#include "tests/integration/merchant_client.h"
 
 namespace sy::load {
 namespace {
@@ -45,16 +44,6 @@ std::string field(const std::string& header, const std::string& name) {
   return header.substr(start, header.find('"', start) - start);
 }
 
-std::string independent_signature(const std::string& secret, const std::string& to_sign) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size(), mac, &size);
-  std::string out(4 * ((size + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(size));
-  return out;
-}
-
 request_builder make_builder(bool sign) {
   return request_builder(request_settings{"127.0.0.1:8443", "/v1/payments", "key_bench",
                                           "bench-secret", sign, 1099, "CNY"},
@@ -86,8 +75,8 @@ TEST(RequestBuilder, EveryRequestIsSignedOverItsOwnParts) {
     const std::string nonce = field(auth, "nonce");
     EXPECT_EQ(ts, std::to_string(1'700'000'000 + i));
     EXPECT_EQ(field(auth, "signature"),
-              independent_signature("bench-secret", "POST\n/v1/payments\n" + ts + "\n" + nonce +
-                                                        "\n" + r.body + "\n"));
+              testing::hmac_base64("bench-secret", "POST\n/v1/payments\n" + ts + "\n" + nonce +
+                                                       "\n" + r.body + "\n"));
   }
 }
 
