@@ -13,6 +13,8 @@
 #   BENCH_WARMUP_S (5)  BENCH_MAX_S (20)  BENCH_OPEN_S (15)  BENCH_IDLE_S (15)
 #   BENCH_CONNECTIONS (64)  BENCH_DEPTH (1)  BENCH_THREADS (1)  BENCH_IDLE_CONNECTIONS (10000)
 #   BENCH_OUT (the results directory)  BENCH_NGINX_PORT (18443)
+#   BENCH_PERF_S (0): when set, one more closed-loop run that long with `perf record` on the
+#   switch; perf-self.txt (by function) and perf-children.txt (with callees) beside the results.
 set -euo pipefail
 
 bin=${SWITCHYARD:-build/release/gateway/switchyard}
@@ -266,6 +268,20 @@ done
 # The store has grown by every payment so far: does the maximum still hold?
 say "switch, closed loop again, $((max_s / 2)) s"
 run switch-max-end "$switch" "$bank" -- "${switch_args[@]}" --duration "$((max_s / 2))"
+
+if ((${BENCH_PERF_S:-0} > 0)); then
+  say "switch, closed loop under perf record, ${BENCH_PERF_S} s"
+  # DWARF call graphs: the release build keeps no frame pointers.
+  perf record -F 499 --call-graph dwarf,16384 -p "$switch" -o "$out/perf.data" \
+    -- sleep "$BENCH_PERF_S" 2>"$out/perf.log" &
+  perf_run=$!
+  run switch-profile "$switch" "$bank" -- "${switch_args[@]}" --duration "$BENCH_PERF_S"
+  wait "$perf_run"
+  perf report -i "$out/perf.data" --no-children --sort dso,symbol --stdio -g none \
+    --percent-limit 0.3 2>/dev/null | cut -c1-200 >"$out/perf-self.txt"
+  perf report -i "$out/perf.data" --children --sort symbol --stdio -g none --percent-limit 1 \
+    2>/dev/null | cut -c1-200 >"$out/perf-children.txt"
+fi
 
 # ---- idle connections --------------------------------------------------------------------------
 rate50=$(awk -v m="$max_rate" 'BEGIN { printf "%.0f", m / 2 }')
