@@ -161,12 +161,14 @@ ticks=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$ticks" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-# The store's commit batches so far: "units commits".
+# The store's commits so far: "units commits seconds" (seconds: their durations, fsync included).
 batches() {
   curl -sf "http://127.0.0.1:$admin_port/metrics" |
-    awk '/^sy_store_commit_batch_units_sum/ { s = $2 } /^sy_store_commit_batch_units_count/ { c = $2 }
-         END { print s + 0, c + 0 }'
+    awk '/^sy_store_commit_batch_units_sum/ { u = $2 } /^sy_store_commit_batch_units_count/ { c = $2 }
+         /^sy_store_commit_duration_seconds_sum/ { d = $2 } END { printf "%.0f %.0f %.6f\n", u, c, d }'
 }
+# Field N of two "units commits seconds" lines, after minus before.
+delta() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.6f\n", y[n] - x[n] }'; }
 
 # run NAME TARGET_PID... -- DRIVER_ARGS: one driver run; the CPU time the named processes spent
 # during it, the store's batches (for the switch), RSS; everything into NAME.json beside the
@@ -187,11 +189,12 @@ run() {
     --argjson helper_cpu "$(awk -v a="$helper_cpu0" -v b="$([[ -n $helper ]] && cpu_s "$helper" || echo 0)" 'BEGIN { print b - a }')" \
     --argjson server_rss "$(rss_kib "$server")" --argjson server_hwm "$(hwm_kib "$server")" \
     --argjson load1 "$load1" \
-    --argjson batch_units "$(awk -v a="${b0% *}" -v b="${b1% *}" 'BEGIN { print b - a }')" \
-    --argjson batch_commits "$(awk -v a="${b0#* }" -v b="${b1#* }" 'BEGIN { print b - a }')" \
+    --argjson batch_units "$(delta "$b0" "$b1" 1)" --argjson batch_commits "$(delta "$b0" "$b1" 2)" \
+    --argjson commit_s "$(delta "$b0" "$b1" 3)" \
     '. + {server_cpu_s: $server_cpu, helper_cpu_s: $helper_cpu, server_rss_kib: $server_rss,
           server_hwm_kib: $server_hwm, store_batch_units: $batch_units,
-          store_commits: $batch_commits, load_average_1m_at_start: $load1}' \
+          store_commits: $batch_commits, store_commit_s: $commit_s,
+          load_average_1m_at_start: $load1}' \
     "$out/$name.load.json" >"$out/$name.json"
 }
 
@@ -310,8 +313,9 @@ nginx_max=$(jq '.throughput_per_s' "$out/nginx-max.json")
     "connections $connections, depth $depth, driver threads $threads"
   echo
   echo "| run | throughput/s | ratio to nginx | p50 us | p90 us | p99 us | p99.9 us | max us |" \
-    "errors | CPU us/payment: server | bank | driver | commit batch | server RSS MiB | load 1m |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "errors | CPU us/payment: server | bank | driver | commit batch | commit ms |" \
+    "server RSS MiB | load 1m |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for name in switch-max nginx-max switch-open-25 switch-open-50 switch-open-75 switch-max-end \
     switch-idle; do
     jq -r --argjson nginx "$nginx_max" '
@@ -325,6 +329,7 @@ nginx_max=$(jq '.throughput_per_s' "$out/nginx-max.json")
         + " | \(per(.server_cpu_s)) | \(per(.helper_cpu_s))"
         + " | \(per(.driver_cpu.user_s + .driver_cpu.system_s))"
         + " | \(if (.store_commits // 0) > 0 then r(.store_batch_units / .store_commits) else "-" end)"
+        + " | \(if (.store_commits // 0) > 0 then (.store_commit_s * 1e4 / .store_commits | round) / 10 else "-" end)"
         + " | \(if .server_rss_kib then r(.server_rss_kib / 1024) else "-" end)"
         + " | \(.load_average_1m_at_start) |"' "$out/$name.json"
   done
