@@ -160,6 +160,8 @@ ticks=$(getconf CLK_TCK)
 # utime + stime of a process (and its threads), in seconds.
 cpu_s() { awk -v t="$ticks" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# The heap's part of the RSS: the rest is mostly the store's file pages, mapped by LMDB.
+anon_kib() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 # The store's commits so far: "units commits seconds" (seconds: their durations, fsync included).
 batches() {
@@ -188,10 +190,12 @@ run() {
   jq --argjson server_cpu "$(awk -v a="$server_cpu0" -v b="$(cpu_s "$server")" 'BEGIN { print b - a }')" \
     --argjson helper_cpu "$(awk -v a="$helper_cpu0" -v b="$([[ -n $helper ]] && cpu_s "$helper" || echo 0)" 'BEGIN { print b - a }')" \
     --argjson server_rss "$(rss_kib "$server")" --argjson server_hwm "$(hwm_kib "$server")" \
+    --argjson server_anon "$(anon_kib "$server")" \
     --argjson load1 "$load1" \
     --argjson batch_units "$(delta "$b0" "$b1" 1)" --argjson batch_commits "$(delta "$b0" "$b1" 2)" \
     --argjson commit_s "$(delta "$b0" "$b1" 3)" \
     '. + {server_cpu_s: $server_cpu, helper_cpu_s: $helper_cpu, server_rss_kib: $server_rss,
+          server_rss_anon_kib: $server_anon,
           server_hwm_kib: $server_hwm, store_batch_units: $batch_units,
           store_commits: $batch_commits, store_commit_s: $commit_s,
           load_average_1m_at_start: $load1}' \
@@ -290,16 +294,20 @@ fi
 rate50=$(awk -v m="$max_rate" 'BEGIN { printf "%.0f", m / 2 }')
 say "switch, $idle_count idle connections held open, open loop at 50 % (${rate50}/s), ${idle_s} s"
 rss_before=$(rss_kib "$switch")
+anon_before=$(anon_kib "$switch")
 run switch-idle "$switch" "$bank" -- "${switch_args[@]}" --mode open --rate "$rate50" \
   --duration "$idle_s" --idle-connections "$idle_count" --idle-hold 3 2>"$out/switch-idle.err" &
 idle_run=$!
 wait_for_line "$out/switch-idle.err" 'idle connections open' >/dev/null
 sleep 2 # inside the driver's 3 s hold: the connections are open, the load not yet started
 rss_idle=$(rss_kib "$switch")
+anon_idle=$(anon_kib "$switch")
 wait "$idle_run"
 jq --argjson before "$rss_before" --argjson idle "$rss_idle" \
+  --argjson anon_before "$anon_before" --argjson anon_idle "$anon_idle" \
   '. + {server_rss_before_idle_kib: $before, server_rss_idle_open_kib: $idle,
-        server_rss_per_idle_connection_kib: (($idle - $before) / .idle.opened)}' \
+        server_rss_per_idle_connection_kib: (($idle - $before) / .idle.opened),
+        server_rss_anon_per_idle_connection_kib: (($anon_idle - $anon_before) / .idle.opened)}' \
   "$out/switch-idle.json" >"$out/switch-idle.json.tmp" && mv "$out/switch-idle.json.tmp" "$out/switch-idle.json"
 
 # ---- the summary and the plot ------------------------------------------------------------------
@@ -314,7 +322,7 @@ nginx_max=$(jq '.throughput_per_s' "$out/nginx-max.json")
   echo
   echo "| run | throughput/s | ratio to nginx | p50 us | p90 us | p99 us | p99.9 us | max us |" \
     "errors | CPU us/payment: server | bank | driver | commit batch | commit ms |" \
-    "server RSS MiB | load 1m |"
+    "server RSS MiB (heap) | load 1m |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for name in switch-max nginx-max switch-open-25 switch-open-50 switch-open-75 switch-max-end \
     switch-idle; do
@@ -330,14 +338,15 @@ nginx_max=$(jq '.throughput_per_s' "$out/nginx-max.json")
         + " | \(per(.driver_cpu.user_s + .driver_cpu.system_s))"
         + " | \(if (.store_commits // 0) > 0 then r(.store_batch_units / .store_commits) else "-" end)"
         + " | \(if (.store_commits // 0) > 0 then (.store_commit_s * 1e4 / .store_commits | round) / 10 else "-" end)"
-        + " | \(if .server_rss_kib then r(.server_rss_kib / 1024) else "-" end)"
+        + " | \(if .server_rss_kib then "\(r(.server_rss_kib / 1024)) (\(r(.server_rss_anon_kib / 1024)))" else "-" end)"
         + " | \(.load_average_1m_at_start) |"' "$out/$name.json"
   done
   echo
   jq -r '"Idle connections: \(.idle.opened) of \(.idle.requested) open in \(.idle.open_s * 10 | round / 10) s,"
     + " \(.idle.closed_by_server) closed by the server during the run; switch RSS"
     + " \(.server_rss_before_idle_kib / 1024 | round) MiB before, \(.server_rss_idle_open_kib / 1024 | round) MiB"
-    + " with them open: \(.server_rss_per_idle_connection_kib * 10 | round / 10) KiB per idle connection."' \
+    + " with them open: \(.server_rss_per_idle_connection_kib * 10 | round / 10) KiB per idle connection"
+    + " (heap alone: \(.server_rss_anon_per_idle_connection_kib * 10 | round / 10) KiB)."' \
     "$out/switch-idle.json"
   echo
   echo "Switch max / nginx max: $(awk -v s="$max_rate" -v n="$nginx_max" 'BEGIN { printf "%.3f", s / n }')." \
