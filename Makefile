@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 SWITCHYARD := build/release/gateway/switchyard
 
 .PHONY: run test deps build build-release build-asan build-fuzz test-release test-asan \
-        bench fuzz format clean
+        bench bench-e2e fuzz format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -30,6 +30,11 @@ test: test-release test-asan
 
 bench: build-release
 	@for b in build/release/bench/sy_bench_*; do echo "== $$b"; $$b || exit 1; done
+
+# The end-to-end benchmark (docs/performance.md, "End to end"): only the two binaries it runs.
+bench-e2e: deps build/release/build.ninja
+	cmake --build --preset release --target switchyard switchyard-load
+	scripts/bench-e2e.sh
 
 fuzz: build-fuzz
 	scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)

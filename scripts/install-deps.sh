@@ -14,6 +14,8 @@ packages=(
   libp11-kit-dev softhsm2
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # make bench-e2e: the TLS ceiling (nginx), the plots, reading the driver's JSON
+  nginx-light gnuplot-nox jq
 )
 
 missing=()
