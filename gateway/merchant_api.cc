@@ -13,6 +13,7 @@
 #include "clearing/store/errc.h"
 #include "config/limits.h"
 #include "gateway/api_route.h"
+#include "gateway/nonce_claim.h"
 #include "gateway/request_auth.h"
 #include "hsm/errc.h"
 #include "hsm/request_signature.h"
@@ -102,7 +103,7 @@ std::chrono::sys_seconds now_s() {
 
 // ---- one request ------------------------------------------------------------------------------
 
-struct merchant_api::call {
+struct merchant_api::call : std::enable_shared_from_this<call> {
   http_request request;
   store::executor ex;
   answer_fn answer;
@@ -116,6 +117,9 @@ struct merchant_api::call {
   std::string key_id;
   std::uint32_t key_version = 0;
   std::string nonce;
+  // Set once the nonce passed every check before it: written with the request's first unit, or
+  // alone before its answer (gateway/nonce_claim.h).
+  std::shared_ptr<nonce_claim> nonce_record;
 
   ~call() { OPENSSL_cleanse(request.body.data(), request.body.size()); }
 };
@@ -141,7 +145,7 @@ void log_answer(const merchant_api::call& c, unsigned status, bool replayed,
 }
 
 // Sends `reply` with the API's headers, signed when the request's key is known, and records it.
-void respond(switch_context& ctx, merchant_api::call& c, flow_reply reply) {
+void send_answer(switch_context& ctx, merchant_api::call& c, flow_reply reply) {
   http_answer a;
   a.status = reply.status;
   a.body = std::move(reply.body);
@@ -165,6 +169,27 @@ void respond(switch_context& ctx, merchant_api::call& c, flow_reply reply) {
   ctx.metrics.request_done(c.endpoint.route, a.status, took);
   log_answer(c, a.status, reply.replayed, took);
   c.answer(std::move(a));
+}
+
+// Answers `reply`, once the request's nonce is durable: a nonce nothing has written yet is
+// written first, and a request whose nonce turns out used, or cannot be written, is refused.
+void respond(switch_context& ctx, merchant_api::call& c, flow_reply reply) {
+  auto unwritten = c.nonce_record ? c.nonce_record->take() : std::nullopt;
+  if (!unwritten) return send_answer(ctx, c, std::move(reply));
+  auto submitted = ctx.writer.submit(
+      std::move(*unwritten), c.ex,
+      [&ctx, c = c.shared_from_this(),
+       reply = std::move(reply)](const store::commit_outcome& o) mutable {
+        if (o.error) {
+          reply = c->nonce_record->refused(o)
+                      ? nonce_reused_reply()
+                      : error_reply(api_errc::overloaded, "store: " + o.error.message());
+        }
+        send_answer(ctx, *c, std::move(reply));
+      });
+  if (!submitted) {
+    send_answer(ctx, c, error_reply(api_errc::overloaded, "store: " + submitted.error().message()));
+  }
 }
 
 void respond_error(switch_context& ctx, merchant_api::call& c, api_errc code, std::string message,
@@ -237,21 +262,10 @@ void merchant_api::handle(http_request request, store::executor ex, answer_fn an
                          "too many requests; at most " +
                              std::to_string(merchant->rate.requests_per_s) + " per second");
   }
-  // The nonce is durable before the request runs, so a replay is refused after a restart too.
   const auto window = std::chrono::seconds{c->config->config->storage.nonce_window_s};
-  auto submitted = ctx_.writer.submit(
-      clearing::remember_nonce(c->key_id, c->nonce, now + window), ex,
-      [this, c](const store::commit_outcome& o) {
-        if (!o.error) return authenticated(c);
-        if (o.error == store::errc::key_exists) {
-          return respond_error(ctx_, *c, api_errc::nonce_reused,
-                               "this nonce was already used with this key");
-        }
-        respond_error(ctx_, *c, api_errc::overloaded, "store: " + o.error.message());
-      });
-  if (!submitted) {
-    respond_error(ctx_, *c, api_errc::overloaded, "store: " + submitted.error().message());
-  }
+  c->nonce_record =
+      std::make_shared<nonce_claim>(clearing::remember_nonce(c->key_id, c->nonce, now + window));
+  authenticated(std::move(c));
 }
 
 // Endpoint and method are checked once the request is authenticated, so that their 404 and 405
@@ -380,6 +394,7 @@ void merchant_api::post(std::shared_ptr<call> c) {
                received + std::chrono::hours{c->config->config->storage.idempotency_retention_h},
                {}};
   m.ex = c->ex;
+  m.nonce = c->nonce_record;
   m.reply = [this, c](flow_reply reply) { respond(ctx_, *c, std::move(reply)); };
   const std::string id(c->endpoint.payment_id);
   switch (route) {

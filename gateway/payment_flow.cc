@@ -66,6 +66,10 @@ flow_reply error_reply(protocol::api_errc code, std::string message, std::string
           code == api_errc::overloaded};
 }
 
+flow_reply nonce_reused_reply() {
+  return error_reply(api_errc::nonce_reused, "this nonce was already used with this key");
+}
+
 flow_reply idempotency_conflict(const layout::idempotency_record& existing,
                                 const store::fingerprint128& fingerprint) {
   if (existing.fingerprint != fingerprint) {
@@ -80,11 +84,15 @@ flow_reply idempotency_conflict(const layout::idempotency_record& existing,
   return {existing.status, existing.body, true, false};
 }
 
-// The answer when the commit of a merchant request's first record did not apply: key_exists
-// means another request with the same key committed first (replay, 409 or 422); record_changed
-// that another request changed the payment meanwhile; anything else is the store's trouble.
-static flow_reply refused_commit(const switch_context& ctx, const clearing::merchant_request& m,
-                                 const error_code& error) {
+// The answer when the commit of a merchant request's first unit did not apply: key_exists at
+// the nonce it carries means a replay (401 nonce_reused); elsewhere, that another request with
+// the same key committed first (replay, 409 or 422); record_changed that another request changed
+// the payment meanwhile; anything else is the store's trouble.
+static flow_reply refused_commit(const switch_context& ctx, const merchant_call& call,
+                                 const store::commit_outcome& outcome) {
+  if (call.nonce->refused(outcome)) return nonce_reused_reply();
+  const auto& error = outcome.error;
+  const auto& m = call.request;
   if (error == store::errc::key_exists) {
     const clearing::book book(ctx.env);
     auto existing = book.idempotency(m.merchant_id, m.idempotency_key);
@@ -326,14 +334,15 @@ void payment_flow::start(std::shared_ptr<operation> op) {
   }
   const clearing::sent_step step{op->call.request, op->before, p, op->refund, r};
   auto ex = op->call.ex;
-  auto submitted = ctx_.writer.submit(
-      clearing::sent(step), ex, [this, op](const store::commit_outcome& o) mutable {
-        if (!o.error) return send(std::move(op));
-        if (op->ticket) ctx_.risk.settle(*op->ticket, false);
-        op->call.reply(refused_commit(ctx_, op->call.request, o.error));
-      });
+  auto submitted = ctx_.writer.submit(op->call.nonce->carry(clearing::sent(step)), ex,
+                                      [this, op](const store::commit_outcome& o) mutable {
+                                        if (!o.error) return send(std::move(op));
+                                        if (op->ticket) ctx_.risk.settle(*op->ticket, false);
+                                        op->call.reply(refused_commit(ctx_, op->call, o));
+                                      });
   if (!submitted) {
     if (op->ticket) ctx_.risk.settle(*op->ticket, false);
+    op->call.nonce->unsubmitted();
     op->call.reply(unavailable("store: " + submitted.error().message()));
   }
 }
@@ -483,17 +492,19 @@ void payment_flow::decide(merchant_call call, const clearing::payment_transition
   const auto answer =
       clearing::merchant_answer(layout::request_kind::payment, decided.payment, nullptr);
   // The unit is built before `call` moves into the completion.
-  auto unit = clearing::decided(call.request, decided, answer);
+  auto unit = call.nonce->carry(clearing::decided(call.request, decided, answer));
   auto reply = call.reply;
+  auto nonce = call.nonce;
   const auto ex = call.ex;
   auto submitted = ctx_.writer.submit(
       std::move(unit), ex,
       [this, call = std::move(call), answer, ticket](const store::commit_outcome& o) {
         if (ticket) ctx_.risk.settle(*ticket, false);
-        call.reply(o.error ? refused_commit(ctx_, call.request, o.error) : stored(answer));
+        call.reply(o.error ? refused_commit(ctx_, call, o) : stored(answer));
       });
   if (!submitted) {
     if (ticket) ctx_.risk.settle(*ticket, false);
+    nonce->unsubmitted();
     reply(unavailable("store: " + submitted.error().message()));
   }
 }
@@ -502,14 +513,18 @@ void payment_flow::decide(merchant_call call, const clearing::payment_transition
 void payment_flow::refuse(merchant_call call, const clearing::refusal& refusal) {
   const auto reply = refusal_reply(refusal);
   const clearing::stored_response answer{static_cast<std::uint16_t>(reply.status), reply.body};
-  auto unit = clearing::answered(call.request, answer);  // before `call` moves
+  auto unit = call.nonce->carry(clearing::answered(call.request, answer));  // before `call` moves
   auto done = call.reply;
+  auto nonce = call.nonce;
   const auto ex = call.ex;
   auto submitted = ctx_.writer.submit(
       std::move(unit), ex, [this, call = std::move(call), reply](const store::commit_outcome& o) {
-        call.reply(o.error ? refused_commit(ctx_, call.request, o.error) : reply);
+        call.reply(o.error ? refused_commit(ctx_, call, o) : reply);
       });
-  if (!submitted) done(unavailable("store: " + submitted.error().message()));
+  if (!submitted) {
+    nonce->unsubmitted();
+    done(unavailable("store: " + submitted.error().message()));
+  }
 }
 
 }  // namespace sy::gateway

@@ -12,6 +12,7 @@
 #include "clearing/book.h"
 #include "clearing/store/fingerprint.h"
 #include "config/config.h"
+#include "gateway/nonce_claim.h"
 #include "gateway/switch_context.h"
 #include "protocol/api_error.h"
 #include "protocol/merchant_requests.h"
@@ -31,6 +32,9 @@ using reply_fn = std::function<void(flow_reply reply)>;
 // The answer an API error gets; 503s carry Retry-After.
 flow_reply error_reply(protocol::api_errc code, std::string message, std::string param = {});
 
+// 401 nonce_reused: the request's key id and nonce were used before within the window.
+flow_reply nonce_reused_reply();
+
 // The answer to a request whose idempotency key the merchant already used (`existing`): the
 // stored answer replayed when the fingerprints agree and it is complete, 409
 // idempotency_request_in_progress while it runs, 422 idempotency_key_reused for another request.
@@ -43,6 +47,7 @@ struct merchant_call {
   const config::merchant* merchant = nullptr;
   clearing::merchant_request request;  // object_id is the flow's to fill
   clearing::store::executor ex;        // where every continuation runs
+  std::shared_ptr<nonce_claim> nonce;  // carried by the request's first unit
   reply_fn reply;                      // called exactly once
 };
 

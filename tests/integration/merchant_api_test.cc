@@ -265,6 +265,65 @@ TEST_F(MerchantApi, RefusesBadSignaturesOldTimestampsAndReusedNonces) {
   EXPECT_EQ(error_code_of(replayed), "nonce_reused");
 }
 
+// The nonce is written with a request's first change, or alone before an answer that changes
+// nothing: whichever way a request went, its exact replay is refused, across a restart too.
+TEST_F(MerchantApi, AReplayIsRefusedWhateverTheFirstRunDidAndAfterARestart) {
+  const auto replay_of = [this](signed_parts parts) {
+    parts.nonce = fresh_nonce();
+    parts.timestamp = std::time(nullptr);
+    const auto first = call(m1, parts);
+    const auto again = call(m1, parts);
+    EXPECT_EQ(again.status, 401) << parts.method << " " << parts.path;
+    EXPECT_EQ(error_code_of(again), "nonce_reused");
+    return std::make_pair(first, parts);
+  };
+  // A payment: its nonce rode in the "sent" commit.
+  const auto [created, sale] =
+      replay_of({"POST", "/v1/payments", card_payment(700, "order-nonce"), "n-1"});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id(object_of(created).at("id").as_string());
+  // A refused transition (a sale cannot be captured): its nonce rode in the stored refusal.
+  const auto [refused, capture] =
+      replay_of({"POST", "/v1/payments/" + id + "/capture", "{}", "n-2"});
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  // Answers that change nothing: the nonce was written alone before them.
+  EXPECT_EQ(replay_of({"POST", "/v1/payments", "{not json", "n-3"}).first.status, 400);
+  EXPECT_EQ(replay_of({"GET", "/v1/payments/" + id, "", std::nullopt}).first.status, 200);
+  EXPECT_EQ(replay_of({"POST", "/v1/payments", card_payment(700, "order-nonce"), "n-1"})
+                .first.headers.at("idempotent-replayed"),
+            "true");
+  // A concurrent pair with one nonce: one runs, the other is refused for the nonce.
+  signed_parts twin{"POST", "/v1/payments", card_payment(701, "order-twin"), "n-4"};
+  twin.nonce = fresh_nonce();
+  twin.timestamp = std::time(nullptr);
+  http_reply answers[2];
+  {
+    std::jthread a([&] { answers[0] = call(m1, twin); });
+    std::jthread b([&] { answers[1] = call(m1, twin); });
+  }
+  EXPECT_EQ((answers[0].status == 201) + (answers[1].status == 201), 1)
+      << answers[0].body << answers[1].body;
+  EXPECT_EQ((answers[0].status == 401) + (answers[1].status == 401), 1)
+      << answers[0].body << answers[1].body;
+
+  switch_->stop(SIGKILL);
+  switch_ = start_switch();
+  ASSERT_NE(merchant_port_, 0);
+  for (int i = 0; i < 200 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (const auto& parts : {sale, capture, twin}) {
+    const auto after = call(m1, parts);
+    EXPECT_EQ(after.status, 401) << parts.path;
+    EXPECT_EQ(error_code_of(after), "nonce_reused");
+  }
+  const auto listed = object_of(get(m1, "/v1/payments?merchant_reference=order-nonce"));
+  EXPECT_EQ(listed.at("data").as_array().size(), 1u);
+  EXPECT_EQ(
+      object_of(get(m1, "/v1/payments?merchant_reference=order-twin")).at("data").as_array().size(),
+      1u);
+}
+
 TEST_F(MerchantApi, RiskLimitsDeclineWithTheirCodes) {
   const auto frozen_answer = post(frozen, "/v1/payments", card_payment(100, "r-1"), "k-f");
   ASSERT_EQ(frozen_answer.status, 201) << frozen_answer.body;
@@ -387,6 +446,17 @@ TEST_F(MerchantApi, AdminEndpointsReportHealthReadinessAndMetrics) {
   EXPECT_NE(metrics.body.find("sy_channel_signed_on{channel=\"bank\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("sy_store_commit_batch_units_count"), std::string::npos);
   EXPECT_EQ(plain_get(admin_port_, "/nothing").status, 404);
+
+  // A payment is two units: "sent" (carrying the request's nonce) and "finished".
+  const auto applied = [this] {
+    const std::string line = "sy_store_units_total{outcome=\"applied\"} ";
+    const auto body = plain_get(admin_port_, "/metrics").body;
+    const auto at = body.find(line);
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + line.size()));
+  };
+  const double before = applied();
+  ASSERT_EQ(post(m1, "/v1/payments", card_payment(1099, "metrics"), "m-2").status, 201);
+  EXPECT_EQ(applied() - before, 2.0);
 }
 
 // SIGHUP: a key added is usable at once on a connection opened before the reload, a channel with
