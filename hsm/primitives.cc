@@ -1,5 +1,6 @@
 // OpenSSL 3 EVP implementations of the primitives. Algorithms are fetched once per process
-// (explicit fetches are what makes EVP fast in OpenSSL 3); contexts are per call.
+// (explicit fetches are what makes EVP fast in OpenSSL 3); contexts are per call, but for HMAC's,
+// kept per thread.
 #include "hsm/primitives.h"
 
 #include <openssl/core_names.h>
@@ -88,29 +89,46 @@ error_code run_cipher(const EVP_CIPHER* cipher, bytes_view key, const std::uint8
   return {};
 }
 
+// This thread's HMAC context for `a`'s digest, made on first use; null when OpenSSL cannot make
+// it (SM3 absent). Making a context and fetching its digest cost as much as the MAC of a short
+// message, and the merchant API computes several per request. EVP_MAC_init with a key starts
+// over, so nothing of one message reaches the next; the last key's pads stay in the context until
+// the next MAC or the thread's end (EVP_MAC_CTX_free cleanses them), inside the process that
+// holds the keys anyway.
+EVP_MAC_CTX* hmac_context(key_algorithm a) {
+  thread_local mac_ctx per_digest[2];
+  const bool sm3 = a == key_algorithm::hmac_sm3;
+  mac_ctx& ctx = per_digest[sm3 ? 1 : 0];
+  if (ctx) return ctx.get();
+  char name[8] = "SHA256";
+  if (sm3) std::snprintf(name, sizeof name, "SM3");
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0),
+                               OSSL_PARAM_construct_end()};
+  mac_ctx made(EVP_MAC_CTX_new(algorithms().hmac));
+  if (!made || EVP_MAC_CTX_set_params(made.get(), params) != 1) return nullptr;
+  ctx = std::move(made);
+  return ctx.get();
+}
+
 }  // namespace
 
 namespace primitives {
 
 result<digest> hmac(key_algorithm a, bytes_view key, std::span<const std::string_view> parts) {
   if (!is_hmac(a) || key.empty()) return fail(errc::bad_key_spec);
-  const auto& f = algorithms();
-  if (f.hmac == nullptr) return fail(errc::unsupported_algorithm);
-  char name[8] = "SHA256";
-  if (a == key_algorithm::hmac_sm3) std::snprintf(name, sizeof name, "SM3");
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0),
-                               OSSL_PARAM_construct_end()};
-  mac_ctx ctx(EVP_MAC_CTX_new(f.hmac));
-  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) {
+  if (algorithms().hmac == nullptr) return fail(errc::unsupported_algorithm);
+  EVP_MAC_CTX* ctx = hmac_context(a);
+  if (ctx == nullptr) {
     return fail(a == key_algorithm::hmac_sm3 ? errc::unsupported_algorithm : errc::crypto_failure);
   }
+  if (EVP_MAC_init(ctx, key.data(), key.size(), nullptr) != 1) return fail(errc::crypto_failure);
   for (const auto part : parts) {
     const auto b = as_bytes(part);
-    if (EVP_MAC_update(ctx.get(), b.data(), b.size()) != 1) return fail(errc::crypto_failure);
+    if (EVP_MAC_update(ctx, b.data(), b.size()) != 1) return fail(errc::crypto_failure);
   }
   digest out{};
   std::size_t size = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &size, out.size()) != 1 || size != out.size()) {
+  if (EVP_MAC_final(ctx, out.data(), &size, out.size()) != 1 || size != out.size()) {
     return fail(errc::crypto_failure);
   }
   return out;
