@@ -1,6 +1,7 @@
 // The gateway's listeners and HTTP sessions: the one Beast translation unit of the gateway.
 // A session is a coroutine on its worker's io_context: read a request (deadline), hand it to the
-// handler, wait for its answer, write it (deadline), repeat while keep-alive holds.
+// handler, wait for its answer, write it (deadline), repeat while keep-alive holds. Merchant
+// sessions run TLS on the socket itself (detail/tls_socket_stream.h), admin ones plain TCP.
 #include "gateway/http_server.h"
 
 #include <openssl/crypto.h>
@@ -16,12 +17,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <csignal>
 #include <cstdio>
 #include <future>
 #include <mutex>
@@ -30,6 +32,7 @@
 #include <unordered_map>
 
 #include "config/limits.h"
+#include "gateway/detail/tls_socket_stream.h"
 #include "hsm/primitives.h"
 #include "protocol/api_error.h"
 #include "routing/sim/listener.h"
@@ -42,7 +45,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using tls_stream = detail::tls_socket_stream;
 using plain_stream = beast::tcp_stream;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -79,6 +82,11 @@ error_code configure_tls(ssl::context& tls, const config::tls_settings& settings
   }
   SSL_CTX_set_options(
       native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  // An idle connection holds no record buffers (OpenSSL frees them between records). Auto-retry
+  // (OpenSSL's default, stated here because the stream relies on it): a read that meets a
+  // non-application record (a session ticket, a key update) goes on reading, so WANT_READ means
+  // the socket had nothing more and a readiness wait is due.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_AUTO_RETRY);
   tls.use_certificate_chain_file(settings.certificate_path, ec);
   if (!ec) tls.use_private_key_file(settings.key_path, ssl::context::pem, ec);
   if (ec) return ec;
@@ -187,7 +195,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::uint64_t sessions_open() const noexcept {
     return merchant_open.load() + shedding_open.load() + admin_open.load();
   }
-  void end_session(beast::tcp_stream& lowest, std::uint64_t id, session_kind kind) {
+  template <class Lowest>
+  void end_session(Lowest& lowest, std::uint64_t id, session_kind kind) {
     lowest.close();
     std::lock_guard lock(closers_mutex);
     closers.erase(id);
@@ -307,7 +316,7 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
   std::string client_certificate;
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     lowest.expires_after(std::chrono::milliseconds{limits::tls_handshake_timeout_ms});
-    auto [ec] = co_await stream->async_handshake(ssl::stream_base::server, use_tuple);
+    auto [ec] = co_await stream->async_handshake(use_tuple);
     if (ec) {
       bump(handshakes_failed);
       end_session(lowest, id, kind);
@@ -342,8 +351,8 @@ asio::awaitable<void> http_server::impl::serve(std::shared_ptr<Stream> stream, s
       // A wait cancelled, or one that fired as its read completed: the read is not late.
       if (e || reading->request != request || !reading->in_progress) return;
       reading->late = true;
-      error_code ignored;
-      beast::get_lowest_layer(*stream).socket().cancel(ignored);
+      // The TLS stream's cancel also fails the reads started after it, until the next deadline.
+      beast::get_lowest_layer(*stream).cancel();
     });
     reading->in_progress = true;
     auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_tuple);
@@ -439,7 +448,7 @@ asio::awaitable<void> http_server::impl::accept(tcp::acceptor& acceptor, bool is
     open_of(kind).fetch_add(1);
     socket.set_option(tcp::no_delay(true), ec);
     if (is_merchant) {
-      auto stream = std::make_shared<tls_stream>(beast::tcp_stream(std::move(socket)), tls);
+      auto stream = std::make_shared<tls_stream>(std::move(socket), tls.native_handle());
       asio::co_spawn(io, serve(std::move(stream), kind, io), asio::detached);
     } else {
       auto stream = std::make_shared<plain_stream>(std::move(socket));
@@ -454,6 +463,11 @@ result<std::unique_ptr<http_server>> http_server::create(std::vector<asio::io_co
                                                          request_handler admin) {
   auto i = std::make_shared<impl>(std::move(workers), cfg, std::move(merchant), std::move(admin));
   if (auto ec = configure_tls(i->tls, cfg.tls)) return ec;
+  // OpenSSL writes to a merchant socket with write(2), which raises SIGPIPE on a connection the
+  // peer has reset (Asio's own sends use MSG_NOSIGNAL). The TLS stream stops at a socket's first
+  // error, which the kernel reports as ECONNRESET, so this is the second line: one write too many
+  // must end a connection, never the switch.
+  std::signal(SIGPIPE, SIG_IGN);
   const auto& m = cfg.listen.merchant_api;
   const auto& a = cfg.listen.admin;
   if (auto bound = routing::sim::bind_listener(i->merchant_acceptor, m.address, m.port); !bound) {

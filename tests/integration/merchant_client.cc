@@ -87,6 +87,75 @@ bool tls_connection::send(const std::string& bytes) {
   return true;
 }
 
+bool tls_connection::send_in_records(const std::string& bytes, std::size_t record_size) {
+  for (std::size_t at = 0; at < bytes.size(); at += record_size) {
+    if (!send(bytes.substr(at, record_size))) return false;
+  }
+  return true;
+}
+
+bool tls_connection::send_raw(const std::string& bytes) {
+  return ssl_ != nullptr && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                                static_cast<ssize_t>(bytes.size());
+}
+
+void tls_connection::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+bool tls_connection::send_close_notify() {
+  return ssl_ != nullptr && SSL_shutdown(ssl_) >= 0;
+}
+
+std::string tls_connection::read_record(std::chrono::milliseconds timeout) {
+  if (ssl_ == nullptr || !buffer_.empty()) return {};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Without read-ahead OpenSSL decrypts one record per SSL_read: a call returns at most one
+  // record's plaintext, and this buffer holds any record.
+  std::string record(32 * 1024, '\0');
+  if (SSL_pending(ssl_) == 0 && !wait_readable(fd_, deadline)) return {};
+  const int n = SSL_read(ssl_, record.data(), static_cast<int>(record.size()));
+  record.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return record;
+}
+
+raw_connection::raw_connection(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return;
+  }
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  fd_ = fd;
+}
+
+raw_connection::~raw_connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool raw_connection::send(const std::string& bytes) {
+  return fd_ >= 0 && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                         static_cast<ssize_t>(bytes.size());
+}
+
+void raw_connection::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+bool raw_connection::closed_by_server(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char chunk[4096];
+  while (fd_ >= 0 && wait_readable(fd_, deadline)) {
+    if (::recv(fd_, chunk, sizeof chunk, 0) <= 0) return true;
+  }
+  return false;
+}
+
 // Reads more into the buffer; false at end of stream, on error or at the deadline.
 bool tls_connection::fill(std::chrono::steady_clock::time_point deadline) {
   if (ssl_ == nullptr) return false;

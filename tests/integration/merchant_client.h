@@ -30,7 +30,19 @@ class tls_connection {
   tls_connection& operator=(const tls_connection&) = delete;
 
   bool connected() const noexcept { return ssl_ != nullptr; }
+  // `bytes` in one SSL_write: one TLS record up to 16 KiB.
   bool send(const std::string& bytes);
+  // `bytes` in TLS records of `record_size` bytes each (one SSL_write per record).
+  bool send_in_records(const std::string& bytes, std::size_t record_size);
+  // `bytes` on the socket itself, under the TLS layer: a forged or truncated record.
+  bool send_raw(const std::string& bytes);
+  // Closes the sending side of the socket (no close_notify): the server reads end of stream.
+  void shutdown_write();
+  // Sends TLS's close_notify (SSL_shutdown once): the end of what this client says.
+  bool send_close_notify();
+  // The plaintext of the next TLS record with application data; empty when none comes within
+  // `timeout`. Only on a connection read() has not buffered bytes of.
+  std::string read_record(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The next answer on the connection; status 0 when it closes or says nothing for `timeout`.
   http_reply read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the server closed the connection (reads end of stream within `timeout`).
@@ -43,6 +55,24 @@ class tls_connection {
   SSL* ssl_ = nullptr;
   int fd_ = -1;
   std::string buffer_;
+};
+
+// A plain TCP connection to 127.0.0.1:`port`: bytes that are not TLS, or not all of a handshake.
+class raw_connection {
+ public:
+  explicit raw_connection(std::uint16_t port);
+  ~raw_connection();
+  raw_connection(const raw_connection&) = delete;
+  raw_connection& operator=(const raw_connection&) = delete;
+
+  bool connected() const noexcept { return fd_ >= 0; }
+  bool send(const std::string& bytes);
+  void shutdown_write();
+  // True when the server closed the connection within `timeout`; what it sent is discarded.
+  bool closed_by_server(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
 };
 
 // A merchant key as the switch's configuration knows it.
