@@ -325,11 +325,15 @@ inline constexpr std::size_t hsm_key_record_size_max =
 // The key-store file: every record plus its header and GCM tag; a larger file is not ours.
 inline constexpr std::size_t hsm_key_store_size_max =
     64 + hsm_key_count_max * hsm_key_record_size_max;
-// A message MAC covers one ISO 8583 frame; a signature covers a request's parts (body, path and
-// headers), which the HTTP limits bound.
+// The largest answer of the merchant API: a list page of list_limit_max payments, each made of
+// the fields of the request that created it (at most a body) and what the switch adds to them.
+inline constexpr std::size_t merchant_answer_size_max =
+    list_limit_max * (http_body_size_max + 4096);
+// A message MAC covers one ISO 8583 frame; an HMAC signature covers a request's parts (body, path
+// and headers, which the HTTP limits bound) or an answer with its timestamp and nonce.
 inline constexpr std::size_t hsm_mac_input_size_max = iso8583_frame_size_max;
-inline constexpr std::size_t hsm_hmac_input_size_max =
-    http_body_size_max + http_header_size_max + 64;
+inline constexpr std::size_t hsm_hmac_input_size_max = merchant_answer_size_max + 128;
+static_assert(hsm_hmac_input_size_max >= http_body_size_max + http_header_size_max + 64);
 // Data-key encryption protects PANs and similar small fields, never bulk data.
 inline constexpr std::size_t hsm_data_size_max = 1024;
 // Associated data binds a ciphertext to its record (a payment id and a field name).
