@@ -56,10 +56,7 @@ class ChannelReload : public SwitchWithBank {
     second_port_ = bank_port_;
     bank_port_ = first_port_;
     write_config("");
-    std::ofstream(config_path(), std::ios::app)
-        << merchant_toml("m1", {m1},
-                         "[merchants.rate_limit]\nrequests_per_s = 100000\nburst = 100000\n")
-        << "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
+    std::ofstream(config_path(), std::ios::app) << unlimited_merchant_toml("m1", m1);
     make_keys();
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);

@@ -81,9 +81,7 @@ class MerchantApi : public SwitchWithBank {
     ::setenv(("SY_TEST_SECRET_" + m2_added.id).c_str(), m2_added.secret.c_str(), 1);
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);
-    for (int i = 0; i < 100 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    wait_ready();
   }
 
   // "AB:CD:...": the fingerprint as `openssl x509 -fingerprint -sha256` prints it.
@@ -309,9 +307,7 @@ TEST_F(MerchantApi, AReplayIsRefusedWhateverTheFirstRunDidAndAfterARestart) {
   switch_->stop(SIGKILL);
   switch_ = start_switch();
   ASSERT_NE(merchant_port_, 0);
-  for (int i = 0; i < 200 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_ready();
   for (const auto& parts : {sale, capture, twin}) {
     const auto after = call(m1, parts);
     EXPECT_EQ(after.status, 401) << parts.path;
@@ -624,9 +620,7 @@ TEST_F(MerchantApi, LosesNothingAndDoublesNothingWhenKilledUnderLoad) {
     for (auto& c : clients) c.join();
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);
-    for (int i = 0; i < 200 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    wait_ready();
 
     // The checks run on one keep-alive connection.
     tls_connection checker(merchant_port_, ca_path());

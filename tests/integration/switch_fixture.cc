@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "tests/integration/process.h"
 #include "tests/routing/tls_test_support.h"
@@ -103,6 +105,19 @@ std::unique_ptr<background_process> SwitchWithBank::start_switch() {
   merchant_port_ = port_after(said, "switchyard: merchant API listening on 127.0.0.1:");
   admin_port_ = port_after(said, "switchyard: admin listening on 127.0.0.1:");
   return process;
+}
+
+std::string SwitchWithBank::unlimited_merchant_toml(const std::string& id,
+                                                    const merchant_key& key) {
+  return merchant_toml(id, {key},
+                       "[merchants.rate_limit]\nrequests_per_s = 100000\nburst = 100000\n") +
+         "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
+}
+
+void SwitchWithBank::wait_ready() {
+  for (int i = 0; i < 200 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 std::string SwitchWithBank::merchant_toml(const std::string& id,

@@ -55,6 +55,13 @@ class SwitchWithBank : public ::testing::Test {
   static std::string merchant_toml(const std::string& id, const std::vector<merchant_key>& keys,
                                    const std::string& extra, const std::string& keys_before = {});
 
+  // merchant_toml of `id` with `key` and a rate limit no test reaches, and a route of its cards
+  // to the channel "bank".
+  static std::string unlimited_merchant_toml(const std::string& id, const merchant_key& key);
+
+  // Waits (at most 10 s) for the running switch's /readyz to answer 200.
+  void wait_ready();
+
   // The certificate write_config made, which the merchant API presents.
   std::string ca_path() const { return (dir_ / "cert.pem").string(); }
 

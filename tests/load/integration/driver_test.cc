@@ -29,16 +29,11 @@ class LoadDriver : public SwitchWithBank {
     const std::string plain_bank = "[latency]\ndistribution = \"fixed\"\nfixed_us = 0\n";
     bank_ = start_bank("127.0.0.1:0", &plain_bank);
     write_config("");
-    std::ofstream(config_path(), std::ios::app)
-        << merchant_toml("m_load", {key},
-                         "[merchants.rate_limit]\nrequests_per_s = 100000\nburst = 100000\n")
-        << "[[routes]]\nid = \"cards\"\nmethods = [\"card\"]\nchannels = [\"bank\"]\n";
+    std::ofstream(config_path(), std::ios::app) << unlimited_merchant_toml("m_load", key);
     make_keys();
     switch_ = start_switch();
     ASSERT_NE(merchant_port_, 0);
-    for (int i = 0; i < 100 && plain_get(admin_port_, "/readyz").status != 200; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    wait_ready();
   }
 
   // Runs the driver with `args` after the target and key options; its JSON result.
